@@ -1,0 +1,1 @@
+//! The standard Open edX events and the `openedx-events` command.

@@ -1,0 +1,3 @@
+//! The `openedx-events` command.
+
+fn main() {}

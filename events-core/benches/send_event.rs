@@ -1,0 +1,3 @@
+//! Benchmarks of sending events.
+
+fn main() {}

@@ -1,0 +1,465 @@
+//! Date-time text exactly as Python's `datetime.isoformat()` writes it.
+//!
+//! Open edX services exchange datetimes as text: in Avro payloads (a `string` on the wire), in
+//! metadata JSON and in Redis entry headers. The Python side writes them with
+//! `datetime.isoformat()` and reads them with `datetime.fromisoformat()`, so this module does the
+//! same: [`IsoFormat`] renders `2024-02-01T12:00:00+00:00` or, when the microsecond is not zero,
+//! `2024-02-01T12:00:00.123000+00:00`; [`parse_isoformat`] reads back what `isoformat()` can
+//! produce, converting any offset to UTC.
+//!
+//! Formatting is written by hand rather than through `chrono::format` because it runs on every
+//! Avro encode of every datetime field; the fixed layout needs no parsing of a format string.
+
+use std::fmt;
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike, Utc};
+
+/// The longest text [`IsoFormat`] produces: `-262143-12-31T23:59:59.999999+00:00` is 35 bytes.
+const MAX_LEN: usize = 40;
+
+/// A `DateTime<Utc>` rendered as Python's `isoformat()` text, held on the stack.
+///
+/// The fraction is left out when the microsecond is zero and written with six digits otherwise;
+/// sub-microsecond precision is truncated, as Python has none.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use events_core::datetime::IsoFormat;
+///
+/// let noon = Utc.with_ymd_and_hms(2024, 2, 1, 12, 0, 0).unwrap();
+/// assert_eq!(IsoFormat::new(&noon).as_str(), "2024-02-01T12:00:00+00:00");
+///
+/// let later = noon + chrono::Duration::microseconds(123_000);
+/// assert_eq!(IsoFormat::new(&later).to_string(), "2024-02-01T12:00:00.123000+00:00");
+/// ```
+#[derive(Clone, Copy)]
+pub struct IsoFormat {
+    buf: [u8; MAX_LEN],
+    len: usize,
+}
+
+impl IsoFormat {
+    /// Renders `time`.
+    pub fn new(time: &DateTime<Utc>) -> Self {
+        let mut out = IsoFormat {
+            buf: [0; MAX_LEN],
+            len: 0,
+        };
+        let year = time.year();
+        if (0..=9999).contains(&year) {
+            out.push_digits(year.unsigned_abs(), 4);
+        } else {
+            // Python cannot represent these years; ISO 8601 expanded years keep the text
+            // unambiguous and parseable by us.
+            out.push(if year < 0 { b'-' } else { b'+' });
+            out.push_digits(year.unsigned_abs(), 6);
+        }
+        out.push(b'-');
+        out.push_digits(time.month(), 2);
+        out.push(b'-');
+        out.push_digits(time.day(), 2);
+        out.push(b'T');
+        out.push_digits(time.hour(), 2);
+        out.push(b':');
+        out.push_digits(time.minute(), 2);
+        out.push(b':');
+        // A leap second is carried in the nanoseconds by chrono; Python has no leap seconds and
+        // would never write second 60, so it folds into second 59.
+        out.push_digits(time.second(), 2);
+        let micros = (time.nanosecond() % 1_000_000_000) / 1_000;
+        if micros != 0 {
+            out.push(b'.');
+            out.push_digits(micros, 6);
+        }
+        out.buf[out.len..out.len + 6].copy_from_slice(b"+00:00");
+        out.len += 6;
+        out
+    }
+
+    /// The rendered text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits and punctuation are ever written.
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
+
+    fn push(&mut self, byte: u8) {
+        self.buf[self.len] = byte;
+        self.len += 1;
+    }
+
+    fn push_digits(&mut self, mut value: u32, width: usize) {
+        let end = self.len + width;
+        for slot in self.buf[self.len..end].iter_mut().rev() {
+            *slot = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+        self.len = end;
+    }
+}
+
+impl fmt::Display for IsoFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for IsoFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl AsRef<str> for IsoFormat {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// Renders `time` as Python's `isoformat()` text.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+///
+/// let t = Utc.with_ymd_and_hms(2021, 6, 9, 14, 12, 45).unwrap();
+/// assert_eq!(events_core::datetime::to_isoformat(&t), "2021-06-09T14:12:45+00:00");
+/// ```
+pub fn to_isoformat(time: &DateTime<Utc>) -> String {
+    IsoFormat::new(time).as_str().to_owned()
+}
+
+/// Why a date-time text was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid isoformat datetime {text:?}: {reason}")]
+pub struct DateTimeParseError {
+    text: String,
+    reason: &'static str,
+}
+
+impl DateTimeParseError {
+    fn new(text: &str, reason: &'static str) -> Self {
+        // Bound what an error carries: the input may be arbitrarily long.
+        let text: String = text.chars().take(64).collect();
+        DateTimeParseError { text, reason }
+    }
+
+    /// What was wrong with the text.
+    pub fn reason(&self) -> &'static str {
+        self.reason
+    }
+}
+
+/// Parses the text Python's `isoformat()` writes, as `datetime.fromisoformat()` reads it.
+///
+/// Accepted: `YYYY-MM-DD`, then optionally `T` or a space and a time `HH`, `HH:MM`,
+/// `HH:MM:SS` with an optional fraction of one to nine digits (digits past the sixth are
+/// truncated, as Python does), then optionally `Z` or an offset `±HH:MM`, `±HH:MM:SS` or
+/// `±HH:MM:SS.ffffff`. An offset is converted to UTC; a value without one (a naive datetime in
+/// Python) is taken as UTC.
+///
+/// ```
+/// use events_core::datetime::{parse_isoformat, to_isoformat};
+///
+/// let t = parse_isoformat("2024-02-01T14:00:00.5+02:00").unwrap();
+/// assert_eq!(to_isoformat(&t), "2024-02-01T12:00:00.500000+00:00");
+/// assert!(parse_isoformat("2024-02-30T00:00:00").is_err());
+/// ```
+pub fn parse_isoformat(text: &str) -> Result<DateTime<Utc>, DateTimeParseError> {
+    let err = |reason| DateTimeParseError::new(text, reason);
+    let mut cursor = Cursor::new(text.as_bytes());
+
+    let year = cursor.digits(4).ok_or_else(|| err("expected a four-digit year"))?;
+    cursor.expect(b'-').ok_or_else(|| err("expected '-' after the year"))?;
+    let month = cursor.digits(2).ok_or_else(|| err("expected a two-digit month"))?;
+    cursor.expect(b'-').ok_or_else(|| err("expected '-' after the month"))?;
+    let day = cursor.digits(2).ok_or_else(|| err("expected a two-digit day"))?;
+    let date = NaiveDate::from_ymd_opt(year as i32, month, day)
+        .filter(|_| year >= 1)
+        .ok_or_else(|| err("the date does not exist"))?;
+
+    let mut time = NaiveTime::MIN;
+    if cursor.expect(b'T').or_else(|| cursor.expect(b' ')).is_some() {
+        let hour = cursor.digits(2).ok_or_else(|| err("expected a two-digit hour"))?;
+        let (mut minute, mut second, mut micros) = (0, 0, 0);
+        if cursor.expect(b':').is_some() {
+            minute = cursor.digits(2).ok_or_else(|| err("expected two-digit minutes"))?;
+            if cursor.expect(b':').is_some() {
+                second = cursor.digits(2).ok_or_else(|| err("expected two-digit seconds"))?;
+                if cursor.expect(b'.').or_else(|| cursor.expect(b',')).is_some() {
+                    micros = cursor
+                        .fraction_micros()
+                        .ok_or_else(|| err("expected one to nine fraction digits"))?;
+                }
+            }
+        }
+        time = NaiveTime::from_hms_micro_opt(hour, minute, second, micros)
+            .filter(|_| second < 60)
+            .ok_or_else(|| err("the time of day does not exist"))?;
+    }
+
+    let offset = cursor.offset().map_err(err)?;
+    if !cursor.is_done() {
+        return Err(err("unexpected text after the datetime"));
+    }
+    let local = NaiveDateTime::new(date, time);
+    let utc = local
+        .checked_sub_signed(offset)
+        .ok_or_else(|| err("the datetime is out of range"))?;
+    Ok(utc.and_utc())
+}
+
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Cursor { bytes, pos: 0 }
+    }
+
+    fn is_done(&self) -> bool {
+        self.pos == self.bytes.len()
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        (self.peek() == Some(byte)).then(|| self.pos += 1)
+    }
+
+    fn digits(&mut self, count: usize) -> Option<u32> {
+        let slice = self.bytes.get(self.pos..self.pos + count)?;
+        let mut value = 0u32;
+        for &b in slice {
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            value = value * 10 + u32::from(b - b'0');
+        }
+        self.pos += count;
+        Some(value)
+    }
+
+    fn fraction_micros(&mut self) -> Option<u32> {
+        let start = self.pos;
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.pos += 1;
+        }
+        let digits = &self.bytes[start..self.pos];
+        if digits.is_empty() || digits.len() > 9 {
+            return None;
+        }
+        let mut micros = 0u32;
+        for i in 0..6 {
+            micros = micros * 10 + digits.get(i).map_or(0, |b| u32::from(b - b'0'));
+        }
+        Some(micros)
+    }
+
+    /// The UTC offset, if any: `Z`, `±HH:MM`, `±HH:MM:SS` or `±HH:MM:SS.ffffff`.
+    fn offset(&mut self) -> Result<TimeDelta, &'static str> {
+        let sign = match self.peek() {
+            None => return Ok(TimeDelta::zero()),
+            Some(b'Z') => {
+                self.pos += 1;
+                return Ok(TimeDelta::zero());
+            }
+            Some(b'+') => 1,
+            Some(b'-') => -1,
+            Some(_) => return Err("expected 'Z' or a UTC offset such as '+00:00'"),
+        };
+        self.pos += 1;
+        let hours = self.digits(2).ok_or("expected a two-digit offset hour")?;
+        self.expect(b':').ok_or("expected ':' in the UTC offset")?;
+        let minutes = self.digits(2).ok_or("expected two-digit offset minutes")?;
+        let (mut seconds, mut micros) = (0, 0);
+        if self.expect(b':').is_some() {
+            seconds = self.digits(2).ok_or("expected two-digit offset seconds")?;
+            if self.expect(b'.').is_some() {
+                micros = self.fraction_micros().ok_or("expected offset fraction digits")?;
+            }
+        }
+        if minutes > 59 || seconds > 59 {
+            return Err("the UTC offset does not exist");
+        }
+        let total = TimeDelta::hours(i64::from(hours))
+            + TimeDelta::minutes(i64::from(minutes))
+            + TimeDelta::seconds(i64::from(seconds))
+            + TimeDelta::microseconds(i64::from(micros));
+        if total >= TimeDelta::hours(24) {
+            return Err("the UTC offset must be less than 24 hours");
+        }
+        Ok(total * sign)
+    }
+}
+
+/// Serde helpers for `DateTime<Utc>` as isoformat text, for `#[serde(with = ...)]`.
+///
+/// ```
+/// use chrono::{DateTime, Utc};
+///
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// struct Row {
+///     #[serde(with = "events_core::datetime::serde_isoformat")]
+///     at: DateTime<Utc>,
+/// }
+///
+/// let row: Row = serde_json::from_str(r#"{"at": "2024-02-01T12:00:00Z"}"#).unwrap();
+/// assert_eq!(serde_json::to_string(&row).unwrap(), r#"{"at":"2024-02-01T12:00:00+00:00"}"#);
+/// ```
+pub mod serde_isoformat {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    /// Writes `time` as isoformat text.
+    pub fn serialize<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(super::IsoFormat::new(time).as_str())
+    }
+
+    /// Reads isoformat text.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime<Utc>, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        super::parse_isoformat(&text).map_err(D::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, micros: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap() + TimeDelta::microseconds(micros.into())
+    }
+
+    #[test]
+    fn whole_seconds_have_no_fraction() {
+        assert_eq!(to_isoformat(&utc(2024, 2, 1, 12, 0, 0, 0)), "2024-02-01T12:00:00+00:00");
+    }
+
+    #[test]
+    fn a_non_zero_microsecond_is_written_with_six_digits() {
+        assert_eq!(
+            to_isoformat(&utc(2024, 2, 1, 12, 0, 0, 123_000)),
+            "2024-02-01T12:00:00.123000+00:00"
+        );
+        assert_eq!(
+            to_isoformat(&utc(2024, 2, 1, 12, 0, 0, 1)),
+            "2024-02-01T12:00:00.000001+00:00"
+        );
+    }
+
+    #[test]
+    fn sub_microsecond_precision_is_truncated() {
+        let t = utc(2024, 2, 1, 12, 0, 0, 0) + TimeDelta::nanoseconds(999);
+        assert_eq!(to_isoformat(&t), "2024-02-01T12:00:00+00:00");
+        let t = utc(2024, 2, 1, 12, 0, 0, 0) + TimeDelta::nanoseconds(1_999);
+        assert_eq!(to_isoformat(&t), "2024-02-01T12:00:00.000001+00:00");
+    }
+
+    #[test]
+    fn small_years_are_zero_padded_like_python() {
+        assert_eq!(to_isoformat(&utc(1, 1, 1, 0, 0, 0, 0)), "0001-01-01T00:00:00+00:00");
+        assert_eq!(
+            to_isoformat(&utc(9999, 12, 31, 23, 59, 59, 999_999)),
+            "9999-12-31T23:59:59.999999+00:00"
+        );
+    }
+
+    #[test]
+    fn years_python_cannot_hold_are_written_in_expanded_form() {
+        assert_eq!(
+            to_isoformat(&utc(12345, 1, 1, 0, 0, 0, 0)),
+            "+012345-01-01T00:00:00+00:00"
+        );
+    }
+
+    #[test]
+    fn parsing_accepts_every_isoformat_timespec() {
+        let expected = utc(2024, 2, 1, 12, 0, 0, 0);
+        for text in [
+            "2024-02-01T12:00:00+00:00",
+            "2024-02-01T12:00:00",
+            "2024-02-01T12:00",
+            "2024-02-01T12",
+            "2024-02-01 12:00:00+00:00",
+            "2024-02-01T12:00:00.000+00:00",
+            "2024-02-01T12:00:00.000000+00:00",
+            "2024-02-01T12:00:00Z",
+            "2024-02-01T13:30:00+01:30",
+            "2024-02-01T07:00:00-05:00",
+        ] {
+            assert_eq!(parse_isoformat(text), Ok(expected), "{text}");
+        }
+        assert_eq!(parse_isoformat("2024-02-01"), Ok(utc(2024, 2, 1, 0, 0, 0, 0)));
+    }
+
+    #[test]
+    fn parsing_keeps_microseconds_and_truncates_below() {
+        assert_eq!(
+            parse_isoformat("2024-02-01T12:00:00.123456789+00:00"),
+            Ok(utc(2024, 2, 1, 12, 0, 0, 123_456))
+        );
+        assert_eq!(
+            parse_isoformat("2024-02-01T12:00:00.5"),
+            Ok(utc(2024, 2, 1, 12, 0, 0, 500_000))
+        );
+    }
+
+    #[test]
+    fn offsets_with_seconds_and_fractions_convert_to_utc() {
+        assert_eq!(
+            parse_isoformat("2024-02-01T12:00:00+00:00:30.5"),
+            Ok(utc(2024, 2, 1, 11, 59, 29, 500_000))
+        );
+    }
+
+    #[test]
+    fn parsing_rejects_malformed_text_with_a_reason() {
+        for (text, reason) in [
+            ("", "expected a four-digit year"),
+            ("24-02-01", "expected a four-digit year"),
+            ("2024/02/01", "expected '-' after the year"),
+            ("2024-13-01", "the date does not exist"),
+            ("2023-02-29", "the date does not exist"),
+            ("0000-01-01", "the date does not exist"),
+            ("2024-02-01T24:00:00", "the time of day does not exist"),
+            ("2024-02-01T12:60:00", "the time of day does not exist"),
+            ("2024-02-01T12:00:60", "the time of day does not exist"),
+            ("2024-02-01T12:00:00.", "expected one to nine fraction digits"),
+            ("2024-02-01T12:00:00.1234567890", "expected one to nine fraction digits"),
+            ("2024-02-01T12:00:00+0000", "expected ':' in the UTC offset"),
+            ("2024-02-01T12:00:00+24:00", "the UTC offset must be less than 24 hours"),
+            ("2024-02-01T12:00:00+00:60", "the UTC offset does not exist"),
+            (
+                "2024-02-01T12:00:00 UTC",
+                "expected 'Z' or a UTC offset such as '+00:00'",
+            ),
+            ("2024-02-01T12:00:00Zjunk", "unexpected text after the datetime"),
+            ("２０２４-02-01", "expected a four-digit year"),
+        ] {
+            let error = parse_isoformat(text).expect_err(text);
+            assert_eq!(error.reason(), reason, "{text}");
+        }
+    }
+
+    #[test]
+    fn errors_quote_a_bounded_prefix_of_the_input() {
+        let long = "x".repeat(10_000);
+        let message = parse_isoformat(&long).unwrap_err().to_string();
+        assert!(message.len() < 200, "{message}");
+    }
+
+    #[test]
+    fn formatting_then_parsing_is_the_identity_at_microsecond_precision() {
+        for t in [
+            utc(1970, 1, 1, 0, 0, 0, 0),
+            utc(2038, 1, 19, 3, 14, 7, 999_999),
+            utc(1, 1, 1, 0, 0, 0, 1),
+        ] {
+            assert_eq!(parse_isoformat(&to_isoformat(&t)), Ok(t));
+        }
+    }
+}

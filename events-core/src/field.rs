@@ -1,0 +1,247 @@
+//! The types a payload may hold, and how each is written.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::de::{self, Deserialize, Deserializer};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use uuid::Uuid;
+
+use crate::schema::Schema;
+
+/// A type that can be a field of an event payload.
+///
+/// Implemented for the types the wire supports: `String`, `bool`, `i64`, `i32`, `f64`,
+/// `Vec<u8>`, `DateTime<Utc>`, `Uuid`, every `#[event_data]` struct, and `Option<T>`, `Vec<T>`
+/// and `BTreeMap<String, T>` of those, nested freely. `HashMap` is deliberately left out: map
+/// entries must be written in a deterministic (sorted) order to give the same bytes as Python.
+///
+/// The JSON methods give the shape of Python's `AvroSignalSerializer.to_dict()`: datetimes in
+/// `isoformat()` text, UUIDs and keys as strings.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a field of an Open edX event payload",
+    label = "not a supported payload type",
+    note = "supported: String, bool, i64, i32, f64, Vec<u8>, DateTime<Utc>, Uuid, the opaque keys, \
+            #[event_data] structs, and Option<T>, Vec<T>, BTreeMap<String, T> of those",
+    note = "if `{Self}` is a payload struct of yours, annotate it with #[event_data]"
+)]
+pub trait EventField: Clone + fmt::Debug + PartialEq + Send + Sync + 'static {
+    /// The shape of this type.
+    const SCHEMA: &'static Schema;
+
+    /// Writes the value in the JSON shape of Python's `to_dict()`.
+    fn serialize_json<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>;
+
+    /// Reads the value from the JSON shape of Python's `to_dict()`.
+    fn deserialize_json<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
+}
+
+/// Adapts an [`EventField`] to serde, so containers of fields can use serde's own
+/// implementations for their structure.
+pub(crate) struct Json<T>(pub(crate) T);
+
+impl<T: EventField> Serialize for Json<&T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_json(serializer)
+    }
+}
+
+impl<'de, T: EventField> Deserialize<'de> for Json<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize_json(deserializer).map(Json)
+    }
+}
+
+macro_rules! serde_native {
+    ($($ty:ty => $schema:expr),* $(,)?) => {$(
+        impl EventField for $ty {
+            const SCHEMA: &'static Schema = &$schema;
+
+            fn serialize_json<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                Serialize::serialize(self, serializer)
+            }
+
+            fn deserialize_json<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                <$ty as Deserialize>::deserialize(deserializer)
+            }
+        }
+    )*};
+}
+
+serde_native! {
+    String => Schema::String,
+    bool => Schema::Boolean,
+    i64 => Schema::Long,
+    i32 => Schema::Long,
+    f64 => Schema::Double,
+}
+
+impl EventField for Vec<u8> {
+    const SCHEMA: &'static Schema = &Schema::Bytes;
+
+    /// Bytes are written as Avro's JSON encoding writes them: a string whose code points
+    /// 0–255 are the byte values.
+    fn serialize_json<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let text: String = self.iter().map(|&byte| char::from(byte)).collect();
+        serializer.serialize_str(&text)
+    }
+
+    fn deserialize_json<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        text.chars()
+            .map(|ch| u8::try_from(u32::from(ch)))
+            .collect::<Result<Vec<u8>, _>>()
+            .map_err(|_| de::Error::custom("bytes must be a string of code points 0 to 255"))
+    }
+}
+
+impl EventField for DateTime<Utc> {
+    const SCHEMA: &'static Schema = &Schema::Custom("datetime");
+
+    fn serialize_json<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::datetime::serde_isoformat::serialize(self, serializer)
+    }
+
+    fn deserialize_json<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::datetime::serde_isoformat::deserialize(deserializer)
+    }
+}
+
+impl EventField for Uuid {
+    const SCHEMA: &'static Schema = &Schema::Custom("UUID");
+
+    fn serialize_json<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.hyphenated().encode_lower(&mut Uuid::encode_buffer()))
+    }
+
+    fn deserialize_json<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Uuid::parse_str(&text).map_err(de::Error::custom)
+    }
+}
+
+impl<T: EventField> EventField for Option<T> {
+    const SCHEMA: &'static Schema = &Schema::Optional(T::SCHEMA);
+
+    fn serialize_json<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Some(value) => serializer.serialize_some(&Json(value)),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    fn deserialize_json<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Option::<Json<T>>::deserialize(deserializer)?.map(|Json(value)| value))
+    }
+}
+
+impl<T: EventField> EventField for Vec<T> {
+    const SCHEMA: &'static Schema = &Schema::Array(T::SCHEMA);
+
+    fn serialize_json<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.len()))?;
+        for item in self {
+            seq.serialize_element(&Json(item))?;
+        }
+        seq.end()
+    }
+
+    fn deserialize_json<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Vec::<Json<T>>::deserialize(deserializer)?
+            .into_iter()
+            .map(|Json(value)| value)
+            .collect())
+    }
+}
+
+impl<T: EventField> EventField for BTreeMap<String, T> {
+    const SCHEMA: &'static Schema = &Schema::Map(T::SCHEMA);
+
+    fn serialize_json<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.len()))?;
+        for (key, value) in self {
+            map.serialize_entry(key, &Json(value))?;
+        }
+        map.end()
+    }
+
+    fn deserialize_json<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(BTreeMap::<String, Json<T>>::deserialize(deserializer)?
+            .into_iter()
+            .map(|(key, Json(value))| (key, value))
+            .collect())
+    }
+}
+
+/// `#[serde(with = ...)]` functions that route a payload field through [`EventField`]; used by
+/// the code `#[event_data]` generates.
+pub mod serde_field {
+    use super::*;
+
+    /// Writes `value` through [`EventField::serialize_json`].
+    pub fn serialize<T: EventField, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+        value.serialize_json(serializer)
+    }
+
+    /// Reads a value through [`EventField::deserialize_json`].
+    pub fn deserialize<'de, T: EventField, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+        T::deserialize_json(deserializer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    fn to_json<T: EventField>(value: &T) -> serde_json::Value {
+        value.serialize_json(serde_json::value::Serializer).unwrap()
+    }
+
+    fn from_json<T: EventField>(value: serde_json::Value) -> Result<T, serde_json::Error> {
+        T::deserialize_json(value)
+    }
+
+    #[test]
+    fn nested_containers_use_python_to_dict_shapes() {
+        let t = Utc.with_ymd_and_hms(2024, 2, 1, 12, 0, 0).unwrap();
+        let value: BTreeMap<String, Vec<Option<DateTime<Utc>>>> =
+            BTreeMap::from([("b".to_owned(), vec![Some(t), None]), ("a".to_owned(), vec![])]);
+        let json = to_json(&value);
+        assert_eq!(json, json!({"a": [], "b": ["2024-02-01T12:00:00+00:00", null]}));
+        assert_eq!(
+            from_json::<BTreeMap<String, Vec<Option<DateTime<Utc>>>>>(json).unwrap(),
+            value
+        );
+    }
+
+    #[test]
+    fn uuids_are_lower_case_hyphenated() {
+        let id = Uuid::parse_str("5F1A6A4E-C0DE-11EE-8A2B-0242AC120002").unwrap();
+        assert_eq!(to_json(&id), json!("5f1a6a4e-c0de-11ee-8a2b-0242ac120002"));
+    }
+
+    #[test]
+    fn bytes_round_trip_as_latin1_code_points() {
+        let bytes = vec![0u8, 65, 255];
+        let json = to_json(&bytes);
+        assert_eq!(json, json!("\u{0}A\u{ff}"));
+        assert_eq!(from_json::<Vec<u8>>(json).unwrap(), bytes);
+        assert!(from_json::<Vec<u8>>(json!("€")).is_err());
+    }
+
+    #[test]
+    fn shapes_compose_at_compile_time() {
+        const SHAPE: &Schema = <Option<Vec<BTreeMap<String, i32>>> as EventField>::SCHEMA;
+        assert_eq!(SHAPE, &Schema::Optional(&Schema::Array(&Schema::Map(&Schema::Long))));
+    }
+
+    #[test]
+    fn wrong_json_types_are_errors() {
+        assert!(from_json::<i64>(json!("1")).is_err());
+        assert!(from_json::<DateTime<Utc>>(json!("soon")).is_err());
+        assert!(from_json::<Uuid>(json!("not-a-uuid")).is_err());
+    }
+}

@@ -1,0 +1,314 @@
+//! Helpers for testing code that sends or receives Open edX events.
+//!
+//! Rust runs tests in parallel threads of one process, where every signal is a shared static.
+//! Disabling a signal globally, as Python's `OpenEdxEventsTestMixin` does, would leak into the
+//! other tests. An [`EventsIsolation`] is therefore scoped to the threads that enter it: on
+//! those threads only the events it enables are sent, every sent event is captured for the
+//! test to inspect, and receivers connected through it are called only for those sends.
+//!
+//! ```
+//! use events_core::prelude::*;
+//! use events_core::testing::isolate_events;
+//!
+//! /// Data about a badge.
+//! #[event_data]
+//! pub struct BadgeData {
+//!     /// The badge's slug.
+//!     slug: String,
+//! }
+//!
+//! /// Emitted when a badge is awarded.
+//! #[open_edx_event(type = "com.example.learning.badge.awarded.v1")]
+//! pub struct BadgeAwarded {
+//!     /// The badge.
+//!     badge: BadgeData,
+//! }
+//!
+//! /// Emitted when a badge is revoked.
+//! #[open_edx_event(type = "com.example.learning.badge.revoked.v1")]
+//! pub struct BadgeRevoked {
+//!     /// The badge.
+//!     badge: BadgeData,
+//! }
+//!
+//! fn award(slug: &str) {
+//!     let badge = BadgeData::builder().slug(slug).build();
+//!     BADGE_AWARDED.send_event(BadgeAwarded::new(badge.clone())).unwrap();
+//!     BADGE_REVOKED.send_event(BadgeRevoked::new(badge)).unwrap();
+//! }
+//!
+//! let events = isolate_events().enable(&BADGE_AWARDED).start();
+//! award("first-steps");
+//!
+//! let sent = events.sent::<BadgeAwarded>();
+//! assert_eq!(sent.len(), 1);
+//! assert_eq!(sent[0].data().badge().slug(), "first-steps");
+//! // Not enabled in this isolation, so not sent.
+//! assert!(events.sent::<BadgeRevoked>().is_empty());
+//! ```
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::error::RegistryError;
+use crate::event::{Event, OpenEdxEvent};
+use crate::receiver::{BoxError, Receiver, ReceiverId};
+use crate::registry;
+use crate::signal::OpenEdxPublicSignal;
+
+thread_local! {
+    static ACTIVE: RefCell<Option<Arc<Scope>>> = const { RefCell::new(None) };
+}
+
+/// The isolation scope entered by the current thread, if any.
+pub(crate) fn active_scope() -> Option<Arc<Scope>> {
+    ACTIVE.try_with(|active| active.borrow().clone()).ok().flatten()
+}
+
+fn swap_active(scope: Option<Arc<Scope>>) -> Option<Arc<Scope>> {
+    ACTIVE.try_with(|active| active.replace(scope)).ok().flatten()
+}
+
+/// Starts describing an isolation; see the [module documentation](self).
+pub fn isolate_events() -> IsolationBuilder {
+    IsolationBuilder {
+        enabled: HashSet::new(),
+        all: false,
+        fail_fast: true,
+    }
+}
+
+/// Chooses the events an [`EventsIsolation`] enables.
+#[derive(Debug)]
+#[must_use = "call `.start()` to begin the isolation"]
+pub struct IsolationBuilder {
+    enabled: HashSet<String>,
+    all: bool,
+    fail_fast: bool,
+}
+
+impl IsolationBuilder {
+    /// Enables the event of `signal`.
+    pub fn enable<T: OpenEdxEvent>(mut self, signal: &OpenEdxPublicSignal<T>) -> Self {
+        self.enabled.insert(signal.event_type().to_owned());
+        self
+    }
+
+    /// Enables the events of the given types, as `ENABLED_OPENEDX_EVENTS` does in Python.
+    ///
+    /// A type that no linked crate defines is an error suggesting the closest known types.
+    pub fn enable_types<I, S>(mut self, event_types: I) -> Result<Self, RegistryError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        for event_type in event_types {
+            let signal = registry::get_signal_by_type(event_type.as_ref())?;
+            self.enabled.insert(signal.event_type().to_owned());
+        }
+        Ok(self)
+    }
+
+    /// Enables every event.
+    pub fn enable_all(mut self) -> Self {
+        self.all = true;
+        self
+    }
+
+    /// Keeps sends robust: receiver failures are returned in the responses instead of failing
+    /// the send. By default an isolation makes its enabled events fail fast, so that a failing
+    /// receiver fails the test, as Python's test mixin does.
+    pub fn robust(mut self) -> Self {
+        self.fail_fast = false;
+        self
+    }
+
+    /// Begins the isolation on the current thread; it ends when the returned value is dropped.
+    pub fn start(self) -> EventsIsolation {
+        let scope = Arc::new(Scope {
+            enabled: self.enabled,
+            all: self.all,
+            fail_fast: self.fail_fast,
+            sent: Mutex::new(Vec::new()),
+            receivers: Mutex::new(HashMap::new()),
+        });
+        let previous = swap_active(Some(Arc::clone(&scope)));
+        EventsIsolation {
+            scope,
+            previous,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+/// An isolation in effect on the current thread; see the [module documentation](self).
+///
+/// Dropping it ends the isolation and restores whatever was in effect before. Isolations nest,
+/// and must be dropped in the reverse order of starting.
+#[derive(Debug)]
+#[must_use = "the isolation ends when this value is dropped"]
+pub struct EventsIsolation {
+    scope: Arc<Scope>,
+    previous: Option<Arc<Scope>>,
+    // The isolation belongs to the thread that started it.
+    _not_send: PhantomData<*const ()>,
+}
+
+impl EventsIsolation {
+    /// The events of type `T` sent so far under this isolation, oldest first.
+    pub fn sent<T: OpenEdxEvent>(&self) -> Vec<Event<T>> {
+        self.scope
+            .sent()
+            .iter()
+            .filter_map(|captured| captured.event.downcast_ref::<Event<T>>())
+            .cloned()
+            .collect()
+    }
+
+    /// The types of all events sent so far under this isolation, in order.
+    pub fn sent_event_types(&self) -> Vec<&'static str> {
+        self.scope.sent().iter().map(|captured| captured.event_type).collect()
+    }
+
+    /// Forgets the events captured so far.
+    pub fn clear(&self) {
+        self.scope.sent().clear();
+    }
+
+    /// Connects a receiver that is called only for sends made under this isolation.
+    ///
+    /// Receivers connected with [`OpenEdxPublicSignal::connect`] are shared by every test in the
+    /// process; connecting here keeps a test's receiver from seeing other tests' events. It is
+    /// called after the globally connected receivers. Connecting twice with the same id keeps
+    /// the first.
+    pub fn connect<T, F>(&self, signal: &OpenEdxPublicSignal<T>, id: impl Into<ReceiverId>, receiver: F)
+    where
+        T: OpenEdxEvent,
+        F: Fn(&Event<T>) -> Result<(), BoxError> + Send + Sync + 'static,
+    {
+        let id = id.into();
+        let mut receivers = self.scope.receivers.lock().unwrap_or_else(PoisonError::into_inner);
+        let slot = receivers
+            .entry(signal.event_type())
+            .or_insert_with(|| Box::new(Vec::<Receiver<T>>::new()));
+        if let Some(list) = slot.downcast_mut::<Vec<Receiver<T>>>() {
+            if !list.iter().any(|existing| existing.id == id) {
+                list.push(Receiver {
+                    id,
+                    callback: Arc::new(receiver),
+                });
+            }
+        }
+    }
+
+    /// A handle for entering this isolation from other threads, such as those of an async
+    /// runtime or a thread pool used by the code under test.
+    pub fn handle(&self) -> IsolationHandle {
+        IsolationHandle {
+            scope: Arc::clone(&self.scope),
+        }
+    }
+}
+
+impl Drop for EventsIsolation {
+    fn drop(&mut self) {
+        swap_active(self.previous.take());
+    }
+}
+
+/// A sendable handle to an [`EventsIsolation`].
+#[derive(Debug, Clone)]
+pub struct IsolationHandle {
+    scope: Arc<Scope>,
+}
+
+impl IsolationHandle {
+    /// Puts the current thread under the isolation until the returned guard is dropped.
+    ///
+    /// ```
+    /// use events_core::testing::isolate_events;
+    ///
+    /// let events = isolate_events().start();
+    /// let handle = events.handle();
+    /// std::thread::spawn(move || {
+    ///     let _entered = handle.enter();
+    ///     // sends on this thread are isolated and captured too
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// ```
+    pub fn enter(&self) -> EnteredIsolation {
+        let previous = swap_active(Some(Arc::clone(&self.scope)));
+        EnteredIsolation {
+            previous,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+/// The guard of [`IsolationHandle::enter`].
+#[derive(Debug)]
+#[must_use = "the thread leaves the isolation when this value is dropped"]
+pub struct EnteredIsolation {
+    previous: Option<Arc<Scope>>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for EnteredIsolation {
+    fn drop(&mut self) {
+        swap_active(self.previous.take());
+    }
+}
+
+struct Captured {
+    event_type: &'static str,
+    event: Box<dyn Any + Send>,
+}
+
+pub(crate) struct Scope {
+    enabled: HashSet<String>,
+    all: bool,
+    fail_fast: bool,
+    sent: Mutex<Vec<Captured>>,
+    receivers: Mutex<HashMap<&'static str, Box<dyn Any + Send>>>,
+}
+
+impl std::fmt::Debug for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scope")
+            .field("enabled", &self.enabled)
+            .field("all", &self.all)
+            .field("fail_fast", &self.fail_fast)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Scope {
+    /// Whether `event_type` is sent under this scope, and whether it fails fast.
+    pub(crate) fn policy(&self, event_type: &str) -> (bool, bool) {
+        (self.all || self.enabled.contains(event_type), self.fail_fast)
+    }
+
+    pub(crate) fn record<T: OpenEdxEvent>(&self, event: &Event<T>) {
+        self.sent().push(Captured {
+            event_type: T::INFO.event_type,
+            event: Box::new(event.clone()),
+        });
+    }
+
+    pub(crate) fn receivers<T: OpenEdxEvent>(&self) -> Vec<Receiver<T>> {
+        let receivers = self.receivers.lock().unwrap_or_else(PoisonError::into_inner);
+        receivers
+            .get(T::INFO.event_type)
+            .and_then(|slot| slot.downcast_ref::<Vec<Receiver<T>>>())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn sent(&self) -> std::sync::MutexGuard<'_, Vec<Captured>> {
+        self.sent.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}

@@ -1,0 +1,127 @@
+//! The rustdoc added to generated items: the field table of a payload and the annotation table
+//! of an event, in the vocabulary of the Python library's annotations.
+
+use crate::ast::Struct;
+use crate::ty;
+use crate::valid::Event;
+
+/// Makes `text` safe inside one Markdown table cell.
+fn cell(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
+}
+
+/// The first paragraph of a doc comment.
+pub(super) fn first_paragraph(text: &str) -> String {
+    text.split("\n\n").next().unwrap_or_default().to_owned()
+}
+
+/// `` [`Name`] `` when `type_text` is a plain path rustdoc can link, else `` `text` ``.
+fn type_link(type_text: &str) -> String {
+    let linkable = type_text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':');
+    if linkable {
+        format!("[`{type_text}`]")
+    } else {
+        format!("`{type_text}`")
+    }
+}
+
+/// The field table of an `#[event_data]` struct, whose fields rustdoc would otherwise hide.
+pub(super) fn data_fields(input: &Struct) -> Vec<String> {
+    let mut lines = vec![
+        String::new(),
+        "# Fields".to_owned(),
+        String::new(),
+        "In wire order; read each through its getter.".to_owned(),
+        String::new(),
+        "| Field | Type | Default | Description |".to_owned(),
+        "|---|---|---|---|".to_owned(),
+    ];
+    for field in &input.fields {
+        let default = if ty::is_option(&field.ty) {
+            "`None`".to_owned()
+        } else if let Some(default) = &field.options.default {
+            match &default.expr {
+                Some(expr) => format!("`{}`", cell(&quote::quote!(#expr).to_string())),
+                None => "`Default::default()`".to_owned(),
+            }
+        } else {
+            "required".to_owned()
+        };
+        let pii = if field.options.pii.is_some() {
+            " *(PII, redacted in `Debug`)*"
+        } else {
+            ""
+        };
+        lines.push(format!(
+            "| [`{name}`](Self::{name}) | `{ty}` | {default} | {doc}{pii} |",
+            name = field.name,
+            ty = cell(&ty::type_text(&field.ty)),
+            doc = cell(&first_paragraph(&field.doc_text())),
+        ));
+    }
+    lines
+}
+
+/// The annotation table of an event, on both the payload struct and the signal static.
+pub(super) fn event_annotations(event: &Event) -> Vec<String> {
+    let input = &event.input;
+    let data = input
+        .fields
+        .iter()
+        .map(|field| format!("`{}`: {}", field.name, type_link(&ty::type_text(&field.ty))))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let repositories = event
+        .trigger_repository
+        .as_deref()
+        .map(|text| {
+            text.split_whitespace()
+                .map(|repo| format!("[{repo}](https://github.com/{repo})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_else(|| "—".to_owned());
+    let warnings = if event.warnings.is_empty() {
+        "—".to_owned()
+    } else {
+        event
+            .warnings
+            .iter()
+            .map(|warning| cell(warning))
+            .collect::<Vec<_>>()
+            .join("<br>")
+    };
+    let key_field = event
+        .key_field
+        .as_ref()
+        .map_or_else(|| "—".to_owned(), |lit| format!("`{}`", lit.value()));
+    let bus = match &event.unserializable {
+        Some(reason) => format!("not serializable: {}", cell(reason)),
+        None => "serializable (Avro)".to_owned(),
+    };
+    vec![
+        String::new(),
+        "# Event annotations".to_owned(),
+        String::new(),
+        "| Annotation | Value |".to_owned(),
+        "|---|---|".to_owned(),
+        format!("| `event_type` | `{}` |", event.event_type.value()),
+        format!("| `event_name` | [`{name}`](static@{name}) |", name = event.static_name),
+        format!("| `event_key_field` | {key_field} |"),
+        format!(
+            "| `event_description` | {} |",
+            cell(&first_paragraph(&input.doc_text()))
+        ),
+        format!("| `event_data` | [`{}`]: {data} |", input.ident),
+        format!("| `event_trigger_repository` | {repositories} |"),
+        format!("| `event_warnings` | {warnings} |"),
+        format!("| subdomain | `{}` |", event.parsed.subdomain),
+        format!("| minor version | {} |", event.minor_version),
+        format!("| event bus | {bus} |"),
+    ]
+}

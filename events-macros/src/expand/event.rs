@@ -1,0 +1,146 @@
+//! `#[open_edx_event]`: an event definition and its signal.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::{docs, payload};
+use crate::valid::Event;
+
+pub(crate) fn expand(event: &Event) -> TokenStream {
+    let Event {
+        input,
+        krate,
+        static_name,
+        ..
+    } = event;
+    let (ident, vis) = (&input.ident, &input.vis);
+    let private = quote!(#krate::__private);
+    let serializable = event.is_serializable();
+
+    let annotations = docs::event_annotations(event);
+    let definition = payload::definition(input, krate, serializable, &annotations);
+    let getters = payload::getters(input);
+
+    let params = input.fields.iter().map(|field| {
+        let (name, ty) = (&field.ident, &field.ty);
+        quote!(#name: #ty)
+    });
+    let names: Vec<_> = input.fields.iter().map(|field| &field.ident).collect();
+    let new_doc = format!(
+        "Creates the payload of a `{}` event from its data keys.",
+        event.event_type.value()
+    );
+
+    let data_keys = input.fields.iter().map(|field| {
+        let (name, doc, ty) = (&field.name, field.doc_text(), &field.ty);
+        let rust_type = crate::ty::type_text(ty);
+        let schema = if serializable {
+            let schema = quote_spanned!(ty.span()=> <#ty as #private::EventField>::SCHEMA);
+            quote!(#private::Option::Some(#schema))
+        } else {
+            quote!(#private::Option::None)
+        };
+        quote! {
+            #private::DataKeyInfo { name: #name, doc: #doc, rust_type: #rust_type, schema: #schema }
+        }
+    });
+
+    let event_type = &event.event_type;
+    let name_text = static_name.to_string();
+    let description = input.doc_text();
+    let subdomain = &event.parsed.subdomain;
+    let major = match event.parsed.major {
+        Some(major) => quote!(#private::Option::Some(#major)),
+        None => quote!(#private::Option::None),
+    };
+    let minor = event.minor_version;
+    let key_field = optional_str(&private, event.key_field.as_ref().map(syn::LitStr::value));
+    let trigger_repository = optional_str(&private, event.trigger_repository.clone());
+    let unserializable = optional_str(&private, event.unserializable.clone());
+    let warnings = &event.warnings;
+    let payload_type = ident.to_string();
+
+    let key_field_check = match (&event.key_field, serializable) {
+        (Some(key_field), true) => {
+            let entries = input.fields.iter().map(|field| {
+                let (name, ty) = (&field.name, &field.ty);
+                quote!((#name, <#ty as #private::EventField>::SCHEMA))
+            });
+            // Spanned on the literal: an unresolvable path is reported at `key_field = "…"`.
+            quote_spanned! {key_field.span()=>
+                const _: () = #private::check_key_field(#event_type, &[#(#entries),*], #key_field);
+            }
+        }
+        _ => quote!(),
+    };
+
+    let static_docs = std::iter::once(format!(
+        "The signal of `{}`: connect receivers to it and send [`{ident}`] events through it.",
+        event_type.value()
+    ))
+    .chain(std::iter::once(String::new()))
+    .chain(input.docs.iter().cloned())
+    .chain(annotations.iter().cloned());
+    let registration = format_ident!("__REGISTER_{}", static_name);
+    let linkme_crate = quote!(#private::linkme).to_string().replace(' ', "");
+    let linkme_crate: syn::Path = syn::parse_str(&linkme_crate).unwrap_or_else(|_| syn::parse_quote!(::linkme));
+
+    quote! {
+        #definition
+
+        impl #ident {
+            #[doc = #new_doc]
+            #[allow(clippy::too_many_arguments)]
+            #vis fn new(#(#params),*) -> Self {
+                Self { #(#names),* }
+            }
+
+            #getters
+        }
+
+        #[automatically_derived]
+        impl #private::OpenEdxEvent for #ident {
+            const INFO: &'static #private::EventInfo = &#private::EventInfo {
+                event_type: #event_type,
+                name: #name_text,
+                description: #description,
+                subdomain: #subdomain,
+                major_version: #major,
+                minor_version: #minor,
+                data: &[#(#data_keys),*],
+                key_field: #key_field,
+                trigger_repository: #trigger_repository,
+                warnings: &[#(#warnings),*],
+                unserializable: #unserializable,
+                payload_type: #payload_type,
+                module_path: ::core::module_path!(),
+                file: ::core::file!(),
+                line: ::core::line!(),
+            };
+
+            #[inline]
+            fn signal() -> &'static #private::OpenEdxPublicSignal<Self> {
+                &#static_name
+            }
+        }
+
+        #(#[doc = #static_docs])*
+        #vis static #static_name: #private::OpenEdxPublicSignal<#ident> = #private::OpenEdxPublicSignal::new();
+
+        const _: () = {
+            #[#private::linkme::distributed_slice(#private::EVENTS)]
+            #[linkme(crate = #linkme_crate)]
+            static #registration: &'static dyn #private::AnySignal = &#static_name;
+        };
+
+        #key_field_check
+    }
+}
+
+fn optional_str(private: &TokenStream, value: Option<String>) -> TokenStream {
+    match value {
+        Some(text) => quote!(#private::Option::Some(#text)),
+        None => quote!(#private::Option::None),
+    }
+}

@@ -1,0 +1,164 @@
+//! What both macros generate for a frozen payload struct: the struct itself with its trait
+//! implementations, and its getters.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::Path;
+use syn::spanned::Spanned;
+
+use crate::ast::{Field, Struct};
+use crate::ty::{self, Getter};
+
+/// Text of a path, for serde's string-valued attributes.
+pub(super) fn path_text(path: &Path) -> String {
+    quote!(#path).to_string().replace(' ', "")
+}
+
+/// The name of the hidden function giving a field's default value.
+pub(super) fn default_fn(field: &Field) -> syn::Ident {
+    format_ident!("__default_{}", field.name)
+}
+
+/// The struct with private fields, its derives (serde only when `serializable`), its doc
+/// comment followed by `extra_docs`, and a manual `Debug` that redacts `pii` fields.
+pub(super) fn definition(input: &Struct, krate: &Path, serializable: bool, extra_docs: &[String]) -> TokenStream {
+    let Struct {
+        ident,
+        vis,
+        attrs,
+        docs,
+        fields,
+        ..
+    } = input;
+    let serde_crate = format!("{}::__private::serde", path_text(krate));
+    let serde_with = format!("{}::__private::serde_field", path_text(krate));
+
+    let field_defs = fields.iter().map(|field| {
+        let (name, ty, attrs, docs) = (&field.ident, &field.ty, &field.attrs, &field.docs);
+        let serde = serializable.then(|| {
+            let default = if field.options.default.is_some() {
+                let function = format!("{ident}::{}", default_fn(field));
+                quote!(, default = #function)
+            } else if ty::is_option(ty) {
+                quote!(, default)
+            } else {
+                quote!()
+            };
+            quote!(#[serde(with = #serde_with #default)])
+        });
+        quote! {
+            #(#[doc = #docs])*
+            #(#attrs)*
+            #serde
+            #name: #ty
+        }
+    });
+    let serde_derive = serializable.then(|| {
+        quote! {
+            #[derive(#krate::__private::serde::Serialize, #krate::__private::serde::Deserialize)]
+            #[serde(crate = #serde_crate, deny_unknown_fields)]
+        }
+    });
+    let debug_fields = fields.iter().map(|field| {
+        let (name, text) = (&field.ident, &field.name);
+        if field.options.pii.is_some() {
+            quote!(.field(#text, &#krate::__private::Redacted))
+        } else {
+            quote!(.field(#text, &self.#name))
+        }
+    });
+    let eq_and_hash = eq_and_hash(input);
+
+    quote! {
+        #(#[doc = #docs])*
+        #(#[doc = #extra_docs])*
+        #(#attrs)*
+        #[derive(::core::clone::Clone, ::core::cmp::PartialEq)]
+        #serde_derive
+        #vis struct #ident {
+            #(#field_defs,)*
+        }
+
+        #[automatically_derived]
+        impl ::core::fmt::Debug for #ident {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(::core::stringify!(#ident)) #(#debug_fields)* .finish()
+            }
+        }
+
+        #eq_and_hash
+    }
+}
+
+/// `Eq` and `Hash` when every field type has them.
+///
+/// The bounds are written with a `for<'__a>` binder, which makes the compiler accept them even
+/// when they are false (`f64: Eq`), in which case the impl simply does not apply. Without the
+/// binder a false bound on a concrete type is a hard error.
+fn eq_and_hash(input: &Struct) -> TokenStream {
+    let ident = &input.ident;
+    let types: Vec<_> = input.fields.iter().map(|field| &field.ty).collect();
+    let names = input.fields.iter().map(|field| &field.ident);
+    quote! {
+        #[automatically_derived]
+        impl ::core::cmp::Eq for #ident where #(for<'__a> #types: ::core::cmp::Eq,)* {}
+
+        #[automatically_derived]
+        impl ::core::hash::Hash for #ident where #(for<'__a> #types: ::core::hash::Hash,)* {
+            fn hash<__H: ::core::hash::Hasher>(&self, state: &mut __H) {
+                #(::core::hash::Hash::hash(&self.#names, state);)*
+            }
+        }
+    }
+}
+
+/// A getter per field, documented with the field's doc comment.
+pub(super) fn getters(input: &Struct) -> TokenStream {
+    let vis = &input.vis;
+    let getters = input.fields.iter().map(|field| {
+        let (name, ty, docs) = (&field.ident, &field.ty, &field.docs);
+        let (ret, body) = match ty::getter(ty) {
+            Getter::Str => (quote!(&str), quote!(&self.#name)),
+            Getter::Slice(inner) => (quote!(&[#inner]), quote!(&self.#name)),
+            Getter::Copy => (quote!(#ty), quote!(self.#name)),
+            Getter::OptionStr => (quote!(::core::option::Option<&str>), quote!(self.#name.as_deref())),
+            Getter::OptionCopy => (quote!(#ty), quote!(self.#name)),
+            Getter::OptionRef(inner) => (quote!(::core::option::Option<&#inner>), quote!(self.#name.as_ref())),
+            Getter::Ref => (quote!(&#ty), quote!(&self.#name)),
+        };
+        quote_spanned! {name.span()=>
+            #(#[doc = #docs])*
+            #[inline]
+            #vis fn #name(&self) -> #ret {
+                #body
+            }
+        }
+    });
+    quote!(#(#getters)*)
+}
+
+/// A `with_<field>` method per field, returning a changed copy.
+pub(super) fn with_methods(input: &Struct) -> TokenStream {
+    let vis = &input.vis;
+    let methods = input.fields.iter().map(|field| {
+        let (name, ty) = (&field.ident, &field.ty);
+        let method = format_ident!("with_{}", field.name, span = name.span());
+        let doc = format!(
+            "A copy with `{}` replaced, the way `attrs.evolve` changes a frozen instance.",
+            field.name
+        );
+        let other_fields = input
+            .fields
+            .iter()
+            .filter(|other| other.name != field.name)
+            .map(|other| &other.ident);
+        quote_spanned! {ty.span()=>
+            #[doc = #doc]
+            #[must_use = "this returns a changed copy and leaves `self` as it was"]
+            #vis fn #method(self, #name: impl ::core::convert::Into<#ty>) -> Self {
+                Self { #name: ::core::convert::Into::into(#name), #(#other_fields: self.#other_fields,)* }
+            }
+        }
+    });
+    quote!(#(#methods)*)
+}

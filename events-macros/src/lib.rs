@@ -1,0 +1,83 @@
+//! The attribute macros of `events-core`: `#[event_data]` and `#[open_edx_event]`.
+//!
+//! Use them through `events_core` (`use events_core::prelude::*;`), which documents them and
+//! provides the runtime their expansions call. This crate is organised as the pipeline each
+//! invocation goes through: [`ast`] and [`attr`] parse the input, [`valid`] (with
+//! [`event_type`] and [`ty`]) checks every rule and collects all problems, and [`expand`]
+//! generates code from validated input only.
+
+mod ast;
+mod attr;
+mod errors;
+mod event_type;
+mod expand;
+mod ty;
+mod valid;
+
+use proc_macro::TokenStream;
+
+use crate::ast::MacroKind;
+use crate::errors::{Errors, with_fallback};
+
+/// Turns a struct into a frozen Open edX payload class (an `attrs` frozen class upstream).
+///
+/// See `events_core::event_data` for the documentation.
+#[proc_macro_attribute]
+pub fn event_data(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let args = attr::parse_data_args(args.into(), &mut errors);
+    let item = match syn::parse::<syn::Item>(item) {
+        Ok(item) => item,
+        Err(error) => return error.to_compile_error().into(),
+    };
+    let input = match ast::parse_struct(item, MacroKind::EventData, &mut errors) {
+        Ok(input) => input,
+        Err(error) => {
+            errors.push(error);
+            return errors
+                .finish()
+                .err()
+                .map(|e| e.to_compile_error())
+                .unwrap_or_default()
+                .into();
+        }
+    };
+    let fallback = expand::fallback(&input);
+    let data = valid::data(input, args, &mut errors);
+    match errors.finish() {
+        Ok(()) => expand::data::expand(&data).into(),
+        Err(error) => with_fallback(error, fallback).into(),
+    }
+}
+
+/// Turns a struct into an Open edX event definition with its signal static.
+///
+/// See `events_core::open_edx_event` for the documentation.
+#[proc_macro_attribute]
+pub fn open_edx_event(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let args = attr::parse_event_args(args.into(), &mut errors);
+    let item = match syn::parse::<syn::Item>(item) {
+        Ok(item) => item,
+        Err(error) => return error.to_compile_error().into(),
+    };
+    let input = match ast::parse_struct(item, MacroKind::OpenEdxEvent, &mut errors) {
+        Ok(input) => input,
+        Err(error) => {
+            errors.push(error);
+            return errors
+                .finish()
+                .err()
+                .map(|e| e.to_compile_error())
+                .unwrap_or_default()
+                .into();
+        }
+    };
+    let fallback = expand::fallback(&input);
+    let event = valid::event(input, args, &mut errors);
+    match (event, errors.finish()) {
+        (Some(event), Ok(())) => expand::event::expand(&event).into(),
+        (_, Err(error)) => with_fallback(error, fallback).into(),
+        (None, Ok(())) => fallback.into(),
+    }
+}

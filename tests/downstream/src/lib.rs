@@ -1,0 +1,1 @@
+//! A crate outside the workspace core that defines its own events.
