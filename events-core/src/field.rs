@@ -8,6 +8,7 @@ use serde::de::{self, Deserialize, Deserializer};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use uuid::Uuid;
 
+use crate::avro::{self, DecodeError, DecodeErrorKind, Reader};
 use crate::schema::Schema;
 
 /// A type that can be a field of an event payload.
@@ -29,6 +30,12 @@ use crate::schema::Schema;
 pub trait EventField: Clone + fmt::Debug + PartialEq + Send + Sync + 'static {
     /// The shape of this type.
     const SCHEMA: &'static Schema;
+
+    /// Appends the Avro binary encoding of the value.
+    fn encode_avro(&self, out: &mut Vec<u8>);
+
+    /// Reads a value from Avro binary.
+    fn decode_avro(reader: &mut Reader<'_>) -> Result<Self, DecodeError>;
 
     /// Writes the value in the JSON shape of Python's `to_dict()`.
     fn serialize_json<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>;
@@ -54,9 +61,20 @@ impl<'de, T: EventField> Deserialize<'de> for Json<T> {
 }
 
 macro_rules! serde_native {
-    ($($ty:ty => $schema:expr),* $(,)?) => {$(
+    ($($ty:ty => $schema:expr, |$value:ident, $out:ident| $encode:expr, |$reader:ident| $decode:expr;)*) => {$(
         impl EventField for $ty {
             const SCHEMA: &'static Schema = &$schema;
+
+            #[inline]
+            fn encode_avro(&self, $out: &mut Vec<u8>) {
+                let $value = self;
+                $encode
+            }
+
+            #[inline]
+            fn decode_avro($reader: &mut Reader<'_>) -> Result<Self, DecodeError> {
+                $decode
+            }
 
             fn serialize_json<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 Serialize::serialize(self, serializer)
@@ -70,15 +88,23 @@ macro_rules! serde_native {
 }
 
 serde_native! {
-    String => Schema::String,
-    bool => Schema::Boolean,
-    i64 => Schema::Long,
-    i32 => Schema::Long,
-    f64 => Schema::Double,
+    String => Schema::String, |v, out| avro::write_str(out, v), |r| r.read_str().map(str::to_owned);
+    bool => Schema::Boolean, |v, out| avro::write_bool(out, *v), |r| r.read_bool();
+    i64 => Schema::Long, |v, out| avro::write_long(out, *v), |r| r.read_long();
+    i32 => Schema::Long, |v, out| avro::write_long(out, i64::from(*v)), |r| r.read_i32();
+    f64 => Schema::Double, |v, out| avro::write_double(out, *v), |r| r.read_double();
 }
 
 impl EventField for Vec<u8> {
     const SCHEMA: &'static Schema = &Schema::Bytes;
+
+    fn encode_avro(&self, out: &mut Vec<u8>) {
+        avro::write_bytes(out, self);
+    }
+
+    fn decode_avro(reader: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        reader.read_bytes().map(<[u8]>::to_vec)
+    }
 
     /// Bytes are written as Avro's JSON encoding writes them: a string whose code points
     /// 0–255 are the byte values.
@@ -99,6 +125,25 @@ impl EventField for Vec<u8> {
 impl EventField for DateTime<Utc> {
     const SCHEMA: &'static Schema = &Schema::Custom("datetime");
 
+    #[inline]
+    fn encode_avro(&self, out: &mut Vec<u8>) {
+        avro::write_str(out, crate::datetime::IsoFormat::new(self).as_str());
+    }
+
+    fn decode_avro(reader: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let start = reader.position();
+        let text = reader.read_str()?;
+        crate::datetime::parse_isoformat(text).map_err(|error| {
+            DecodeError::new(
+                DecodeErrorKind::InvalidText {
+                    type_name: "datetime",
+                    reason: error.to_string(),
+                },
+                start,
+            )
+        })
+    }
+
     fn serialize_json<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         crate::datetime::serde_isoformat::serialize(self, serializer)
     }
@@ -110,6 +155,24 @@ impl EventField for DateTime<Utc> {
 
 impl EventField for Uuid {
     const SCHEMA: &'static Schema = &Schema::Custom("UUID");
+
+    fn encode_avro(&self, out: &mut Vec<u8>) {
+        avro::write_str(out, self.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
+    }
+
+    fn decode_avro(reader: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let start = reader.position();
+        let text = reader.read_str()?;
+        Uuid::parse_str(text).map_err(|error| {
+            DecodeError::new(
+                DecodeErrorKind::InvalidText {
+                    type_name: "UUID",
+                    reason: error.to_string(),
+                },
+                start,
+            )
+        })
+    }
 
     fn serialize_json<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.hyphenated().encode_lower(&mut Uuid::encode_buffer()))
@@ -123,6 +186,23 @@ impl EventField for Uuid {
 
 impl<T: EventField> EventField for Option<T> {
     const SCHEMA: &'static Schema = &Schema::Optional(T::SCHEMA);
+
+    #[inline]
+    fn encode_avro(&self, out: &mut Vec<u8>) {
+        avro::write_optional(out, self.is_some());
+        if let Some(value) = self {
+            value.encode_avro(out);
+        }
+    }
+
+    #[inline]
+    fn decode_avro(reader: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        if reader.read_optional()? {
+            T::decode_avro(reader).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
 
     fn serialize_json<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -138,6 +218,29 @@ impl<T: EventField> EventField for Option<T> {
 
 impl<T: EventField> EventField for Vec<T> {
     const SCHEMA: &'static Schema = &Schema::Array(T::SCHEMA);
+
+    fn encode_avro(&self, out: &mut Vec<u8>) {
+        avro::write_block_start(out, self.len());
+        for item in self {
+            item.encode_avro(out);
+        }
+        avro::write_block_end(out);
+    }
+
+    fn decode_avro(reader: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let mut items = Vec::new();
+        loop {
+            let count = reader.read_block_count()?;
+            if count == 0 {
+                return Ok(items);
+            }
+            items.reserve(count);
+            for _ in 0..count {
+                let index = items.len();
+                items.push(T::decode_avro(reader).map_err(|error| error.at_index(index))?);
+            }
+        }
+    }
 
     fn serialize_json<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.len()))?;
@@ -157,6 +260,39 @@ impl<T: EventField> EventField for Vec<T> {
 
 impl<T: EventField> EventField for BTreeMap<String, T> {
     const SCHEMA: &'static Schema = &Schema::Map(T::SCHEMA);
+
+    /// Entries are written in key order, as the Python library sorts them.
+    fn encode_avro(&self, out: &mut Vec<u8>) {
+        avro::write_block_start(out, self.len());
+        for (key, value) in self {
+            avro::write_str(out, key);
+            value.encode_avro(out);
+        }
+        avro::write_block_end(out);
+    }
+
+    fn decode_avro(reader: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let mut map = BTreeMap::new();
+        loop {
+            let count = reader.read_block_count()?;
+            if count == 0 {
+                return Ok(map);
+            }
+            for _ in 0..count {
+                let key_at = reader.position();
+                let key = reader.read_str()?;
+                let value = T::decode_avro(reader).map_err(|error| error.at_key(key))?;
+                if map.insert(key.to_owned(), value).is_some() {
+                    return Err(DecodeError::new(
+                        DecodeErrorKind::DuplicateMapKey {
+                            key: key.chars().take(64).collect(),
+                        },
+                        key_at,
+                    ));
+                }
+            }
+        }
+    }
 
     fn serialize_json<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.len()))?;

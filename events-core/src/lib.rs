@@ -65,11 +65,14 @@
 #[allow(unused_extern_crates)]
 extern crate self as events_core;
 
+pub mod avro;
+mod custom_type;
 pub mod datetime;
 mod error;
 mod event;
 mod field;
 pub mod key_field;
+pub mod keys;
 pub mod metadata;
 pub mod python_json;
 mod receiver;
@@ -79,6 +82,7 @@ mod signal;
 pub mod testing;
 mod uuid_v1;
 
+pub use custom_type::CustomType;
 pub use error::{RegistryError, SendError};
 pub use event::{Event, OpenEdxEvent};
 pub use events_macros::{event_data, open_edx_event};
@@ -104,6 +108,7 @@ pub mod prelude {
 /// What the macros' expansions refer to. Not public API: it changes with the macros.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::avro;
     pub use crate::event::OpenEdxEvent;
     pub use crate::field::{EventField, serde_field};
     pub use crate::key_field::check_key_field;
@@ -112,6 +117,7 @@ pub mod __private {
     pub use crate::signal::OpenEdxPublicSignal;
     pub use linkme;
     pub use serde;
+    pub use std::vec::Vec;
 
     pub use core::clone::Clone;
     pub use core::default::Default;

@@ -37,6 +37,15 @@ pub(crate) fn expand(data: &Data) -> TokenStream {
         }
     });
 
+    let encode = input.fields.iter().map(|field| {
+        let name = &field.ident;
+        quote!(#private::EventField::encode_avro(&self.#name, out);)
+    });
+    let decode = input.fields.iter().map(|field| {
+        let (name, text, ty) = (&field.ident, &field.name, &field.ty);
+        quote!(#name: <#ty as #private::EventField>::decode_avro(reader).map_err(|error| error.in_field(#text))?)
+    });
+
     quote! {
         #definition
 
@@ -54,6 +63,18 @@ pub(crate) fn expand(data: &Data) -> TokenStream {
                 doc: #record_doc,
                 fields: &[#(#fields),*],
             });
+
+            #[inline]
+            fn encode_avro(&self, out: &mut #private::Vec<u8>) {
+                #(#encode)*
+            }
+
+            #[inline]
+            fn decode_avro(
+                reader: &mut #private::avro::Reader<'_>,
+            ) -> #private::Result<Self, #private::avro::DecodeError> {
+                #private::Result::Ok(Self { #(#decode,)* })
+            }
 
             fn serialize_json<__S: #private::serde::Serializer>(
                 &self,
