@@ -66,8 +66,15 @@ impl<'a> Reader<'a> {
             };
             self.pos += 1;
             if index == 9 && byte > 0x01 {
+                // A tenth byte holds the 64th bit only: a continuation bit means the varint runs
+                // on past ten bytes, any other bit overflows.
+                let kind = if byte & 0x80 != 0 {
+                    DecodeErrorKind::VarintTooLong
+                } else {
+                    DecodeErrorKind::VarintOverflow
+                };
                 self.pos = start;
-                return Err(DecodeError::new(DecodeErrorKind::VarintOverflow, start));
+                return Err(DecodeError::new(kind, start));
             }
             value |= u64::from(byte & 0x7f) << (7 * index);
             if byte & 0x80 == 0 {
