@@ -66,6 +66,7 @@
 extern crate self as events_core;
 
 pub mod avro;
+mod codec;
 mod custom_type;
 pub mod datetime;
 mod error;
@@ -82,10 +83,14 @@ mod signal;
 pub mod testing;
 mod uuid_v1;
 
+pub use codec::{AvroEvent, EventCodec, JsonError};
 pub use custom_type::CustomType;
 pub use error::{RegistryError, SendError};
 pub use event::{Event, OpenEdxEvent};
-pub use events_macros::{event_data, open_edx_event};
+#[doc = include_str!("doc/event_data.md")]
+pub use events_macros::event_data;
+#[doc = include_str!("doc/open_edx_event.md")]
+pub use events_macros::open_edx_event;
 pub use field::{EventField, serde_field};
 pub use metadata::{EventsMetadata, MetadataError, SourceLib};
 pub use receiver::{BoxError, ReceiverError, ReceiverFn, ReceiverId, ReceiverResponse, Responses};
@@ -97,7 +102,7 @@ pub use uuid;
 /// The common imports: `use events_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        BoxError, Event, EventField, EventsMetadata, OpenEdxEvent, OpenEdxPublicSignal, Responses, SendError,
+        AvroEvent, BoxError, Event, EventField, EventsMetadata, OpenEdxEvent, OpenEdxPublicSignal, Responses, SendError,
         event_data, open_edx_event,
     };
     pub use chrono::{DateTime, Utc};
@@ -109,6 +114,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::avro;
+    pub use crate::codec::{AvroEvent, EventCodec};
     pub use crate::event::OpenEdxEvent;
     pub use crate::field::{EventField, serde_field};
     pub use crate::key_field::check_key_field;

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
@@ -53,8 +54,8 @@ pub struct EventsMetadata {
 impl EventsMetadata {
     /// Metadata for an event of `event_type` sent now by this process, with minor version 0.
     pub fn new(event_type: impl Into<Cow<'static, str>>) -> Self {
-        let now = Utc::now();
-        Self::generate(event_type.into(), 0, now, &now)
+        let now = Now::read();
+        Self::generate(event_type.into(), 0, now.time(), now)
     }
 
     /// Metadata for an event of `event_type` and `minorversion` that happened at `time`.
@@ -62,24 +63,19 @@ impl EventsMetadata {
     /// The id is a UUID v1 made from the current clock, as Python's `uuid1()` makes it, so ids
     /// stay unique and ordered by sending even when `time` is in the past.
     pub fn at(event_type: impl Into<Cow<'static, str>>, minorversion: u32, time: DateTime<Utc>) -> Self {
-        Self::generate(event_type.into(), minorversion, time, &Utc::now())
+        Self::generate(event_type.into(), minorversion, time.trunc_subsecs(6), Now::read())
     }
 
-    /// The one place where metadata is generated; `now` is passed in so that a send reads the
-    /// clock once for both the time and the id.
-    pub(crate) fn generate(
-        event_type: Cow<'static, str>,
-        minorversion: u32,
-        time: DateTime<Utc>,
-        now: &DateTime<Utc>,
-    ) -> Self {
+    /// The one place where metadata is generated. `time` is already at microsecond precision;
+    /// `now` is passed in so that a send reads the clock once for both the time and the id.
+    pub(crate) fn generate(event_type: Cow<'static, str>, minorversion: u32, time: DateTime<Utc>, now: Now) -> Self {
         EventsMetadata {
             event_type,
-            id: crate::uuid_v1::generate(now),
+            id: crate::uuid_v1::generate(now.seconds, now.nanos),
             minorversion,
             source: Cow::Borrowed(default_source()),
             sourcehost: Cow::Borrowed(default_sourcehost()),
-            time: time.trunc_subsecs(6),
+            time,
             sourcelib: SourceLib::current(),
         }
     }
@@ -209,6 +205,28 @@ impl fmt::Debug for EventsMetadata {
             .field("time", &crate::datetime::IsoFormat::new(&self.time))
             .field("sourcelib", &self.sourcelib)
             .finish()
+    }
+}
+
+/// One reading of the system clock, as seconds and nanoseconds since the Unix epoch.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Now {
+    seconds: u64,
+    nanos: u32,
+}
+
+impl Now {
+    pub(crate) fn read() -> Self {
+        // A clock set before 1970 reads as the epoch rather than failing the send.
+        let elapsed = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        Now { seconds: elapsed.as_secs(), nanos: elapsed.subsec_nanos() }
+    }
+
+    /// The reading as a UTC time truncated to the microsecond, Python's precision. Built from the
+    /// integers directly: truncating a `DateTime` afterwards costs as much again.
+    pub(crate) fn time(self) -> DateTime<Utc> {
+        let seconds = i64::try_from(self.seconds).unwrap_or(i64::MAX);
+        DateTime::from_timestamp(seconds, self.nanos / 1_000 * 1_000).unwrap_or_default()
     }
 }
 

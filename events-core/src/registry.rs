@@ -7,6 +7,7 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use crate::codec::EventCodec;
 use crate::error::RegistryError;
 use crate::event::OpenEdxEvent;
 use crate::receiver::ReceiverId;
@@ -39,6 +40,8 @@ pub struct EventInfo {
     pub warnings: &'static [&'static str],
     /// Why the event cannot travel on the event bus, if it cannot.
     pub unserializable: Option<&'static str>,
+    /// The event's Avro operations; `None` when it cannot be serialized.
+    pub codec: Option<&'static EventCodec>,
     /// The payload struct's name.
     pub payload_type: &'static str,
     /// The module that defines the event.

@@ -5,12 +5,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use std::borrow::Cow;
 
 use crate::error::SendError;
 use crate::event::{Event, OpenEdxEvent};
-use crate::metadata::EventsMetadata;
+use crate::metadata::{EventsMetadata, Now};
 use crate::receiver::{BoxError, Receiver, ReceiverError, ReceiverId, ReceiverResponse, Responses};
 use crate::registry::{AnySignal, EventInfo};
 use crate::testing;
@@ -142,8 +142,8 @@ impl<T: OpenEdxEvent> OpenEdxPublicSignal<T> {
     ///
     /// Returns the receivers' responses, or nothing when the signal is disabled.
     pub fn send_event(&self, data: T) -> Result<Responses, SendError> {
-        let now = Utc::now();
-        let metadata = EventsMetadata::generate(Cow::Borrowed(self.event_type()), T::INFO.minor_version, now, &now);
+        let now = Now::read();
+        let metadata = EventsMetadata::generate(Cow::Borrowed(self.event_type()), T::INFO.minor_version, now.time(), now);
         self.dispatch(metadata, data, false)
     }
 
@@ -170,12 +170,8 @@ impl<T: OpenEdxEvent> OpenEdxPublicSignal<T> {
 
     /// The metadata a send at `time` would carry.
     pub fn generate_signal_metadata(&self, time: DateTime<Utc>) -> EventsMetadata {
-        EventsMetadata::generate(
-            Cow::Borrowed(self.event_type()),
-            T::INFO.minor_version,
-            time,
-            &Utc::now(),
-        )
+        let time = time.trunc_subsecs(6);
+        EventsMetadata::generate(Cow::Borrowed(self.event_type()), T::INFO.minor_version, time, Now::read())
     }
 
     /// Makes sends call receivers again after [`disable`](Self::disable).

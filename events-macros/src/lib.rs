@@ -19,9 +19,9 @@ use proc_macro::TokenStream;
 use crate::ast::MacroKind;
 use crate::errors::{Errors, with_fallback};
 
-/// Turns a struct into a frozen Open edX payload class (an `attrs` frozen class upstream).
+/// Turns a struct into a frozen Open edX payload class.
 ///
-/// See `events_core::event_data` for the documentation.
+/// Documented where it is meant to be used from: `events_core::event_data`.
 #[proc_macro_attribute]
 pub fn event_data(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
@@ -52,7 +52,7 @@ pub fn event_data(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Turns a struct into an Open edX event definition with its signal static.
 ///
-/// See `events_core::open_edx_event` for the documentation.
+/// Documented where it is meant to be used from: `events_core::open_edx_event`.
 #[proc_macro_attribute]
 pub fn open_edx_event(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();

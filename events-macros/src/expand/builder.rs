@@ -206,6 +206,7 @@ pub(super) fn expand(data: &Data) -> TokenStream {
     );
 
     quote! {
+        #[allow(dead_code, unreachable_pub)]
         impl #ident {
             #[doc = #builder_fn_doc]
             #vis fn builder() -> #builder<#(#unset_params),*> {
@@ -216,11 +217,13 @@ pub(super) fn expand(data: &Data) -> TokenStream {
         }
 
         #[doc = #builder_doc]
+        #[allow(dead_code, unreachable_pub)]
         #[must_use = "a builder does nothing until `build()` is called"]
         #vis struct #builder<#(#params = #private::Unset),*> {
             #(#storage,)*
         }
 
+        #[allow(dead_code, unreachable_pub)]
         impl<#(#params),*> #builder<#(#params),*> {
             #(#setters)*
 
@@ -231,7 +234,7 @@ pub(super) fn expand(data: &Data) -> TokenStream {
         }
 
         #[doc(hidden)]
-        #[allow(non_snake_case, non_camel_case_types)]
+        #[allow(non_snake_case, non_camel_case_types, unreachable_pub)]
         #vis mod #markers {
             #[allow(unused_imports)]
             use super::*;

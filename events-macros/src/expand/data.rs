@@ -49,6 +49,7 @@ pub(crate) fn expand(data: &Data) -> TokenStream {
     quote! {
         #definition
 
+        #[allow(dead_code, unreachable_pub)]
         impl #ident {
             #getters
             #with_methods

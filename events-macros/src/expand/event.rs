@@ -82,6 +82,43 @@ pub(crate) fn expand(event: &Event) -> TokenStream {
     .chain(std::iter::once(String::new()))
     .chain(input.docs.iter().cloned())
     .chain(annotations.iter().cloned());
+    let codec = if serializable {
+        quote!(#private::Option::Some(&#private::EventCodec::of::<#ident>()))
+    } else {
+        quote!(#private::Option::None)
+    };
+    let avro_event = serializable.then(|| {
+        let data_schema = input.fields.iter().map(|field| {
+            let (name, ty) = (&field.name, &field.ty);
+            quote!((#name, <#ty as #private::EventField>::SCHEMA))
+        });
+        let encode = input.fields.iter().map(|field| {
+            let name = &field.ident;
+            quote!(#private::EventField::encode_avro(&self.#name, out);)
+        });
+        let decode = input.fields.iter().map(|field| {
+            let (name, text, ty) = (&field.ident, &field.name, &field.ty);
+            quote!(#name: <#ty as #private::EventField>::decode_avro(reader).map_err(|error| error.in_field(#text))?)
+        });
+        quote! {
+            #[automatically_derived]
+            impl #private::AvroEvent for #ident {
+                const DATA_SCHEMA: &'static [(&'static str, &'static #private::Schema)] = &[#(#data_schema),*];
+
+                #[inline]
+                fn encode_avro(&self, out: &mut #private::Vec<u8>) {
+                    #(#encode)*
+                }
+
+                #[inline]
+                fn decode_avro_fields(
+                    reader: &mut #private::avro::Reader<'_>,
+                ) -> #private::Result<Self, #private::avro::DecodeError> {
+                    #private::Result::Ok(Self { #(#decode,)* })
+                }
+            }
+        }
+    });
     let registration = format_ident!("__REGISTER_{}", static_name);
     let linkme_crate = quote!(#private::linkme).to_string().replace(' ', "");
     let linkme_crate: syn::Path = syn::parse_str(&linkme_crate).unwrap_or_else(|_| syn::parse_quote!(::linkme));
@@ -89,6 +126,7 @@ pub(crate) fn expand(event: &Event) -> TokenStream {
     quote! {
         #definition
 
+        #[allow(dead_code, unreachable_pub)]
         impl #ident {
             #[doc = #new_doc]
             #[allow(clippy::too_many_arguments)]
@@ -113,6 +151,7 @@ pub(crate) fn expand(event: &Event) -> TokenStream {
                 trigger_repository: #trigger_repository,
                 warnings: &[#(#warnings),*],
                 unserializable: #unserializable,
+                codec: #codec,
                 payload_type: #payload_type,
                 module_path: ::core::module_path!(),
                 file: ::core::file!(),
@@ -124,6 +163,8 @@ pub(crate) fn expand(event: &Event) -> TokenStream {
                 &#static_name
             }
         }
+
+        #avro_event
 
         #(#[doc = #static_docs])*
         #vis static #static_name: #private::OpenEdxPublicSignal<#ident> = #private::OpenEdxPublicSignal::new();

@@ -1,0 +1,147 @@
+//! Encoding whole events: Avro for the event bus, and the JSON shape of Python's `to_dict()`.
+
+use std::io;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::avro::{DecodeError, Reader, event_schema};
+use crate::event::OpenEdxEvent;
+use crate::schema::Schema;
+
+/// An event that can travel on the event bus: every event not declared `unserializable`.
+///
+/// Implemented by `#[open_edx_event]`. The Avro record of an event is its data keys in order,
+/// so the bytes are those the Python library writes for the same payload.
+///
+/// ```
+/// use events_core::prelude::*;
+/// use events_core::AvroEvent;
+///
+/// /// A page view.
+/// #[event_data]
+/// pub struct PageData {
+///     /// The page's address.
+///     url: String,
+///     /// How long the page was open, in seconds.
+///     seconds: Option<i64>,
+/// }
+///
+/// /// Emitted when a page is viewed.
+/// #[open_edx_event(type = "com.example.analytics.page.viewed.v1")]
+/// pub struct PageViewed {
+///     /// The page.
+///     page: PageData,
+/// }
+///
+/// let event = PageViewed::new(PageData::builder().url("/home").seconds(3).build());
+/// let bytes = event.to_avro();
+/// assert_eq!(bytes, b"\x0a/home\x02\x06");
+/// assert_eq!(PageViewed::from_avro(&bytes).unwrap(), event);
+/// assert_eq!(event.to_json_value(), serde_json::json!({"page": {"url": "/home", "seconds": 3}}));
+/// ```
+pub trait AvroEvent: OpenEdxEvent + Serialize + DeserializeOwned {
+    /// The data keys and their shapes, in wire order.
+    const DATA_SCHEMA: &'static [(&'static str, &'static Schema)];
+
+    /// Appends the Avro encoding of the event's data keys.
+    fn encode_avro(&self, out: &mut Vec<u8>);
+
+    /// Reads the data keys from `reader`, leaving it after them.
+    fn decode_avro_fields(reader: &mut Reader<'_>) -> Result<Self, DecodeError>;
+
+    /// The Avro encoding.
+    fn to_avro(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(128);
+        self.encode_avro(&mut out);
+        out
+    }
+
+    /// Writes the Avro encoding to `writer`.
+    fn write_avro<W: io::Write>(&self, mut writer: W) -> io::Result<()> {
+        writer.write_all(&self.to_avro())
+    }
+
+    /// Decodes a whole message: the bytes must hold exactly one event.
+    fn from_avro(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut reader = Reader::new(bytes);
+        let event = Self::decode_avro_fields(&mut reader).map_err(|error| error.for_event(Self::EVENT_TYPE))?;
+        reader.finish().map_err(|error| error.for_event(Self::EVENT_TYPE))?;
+        Ok(event)
+    }
+
+    /// The Avro schema, equal to the one the Python library generates for the event.
+    fn avro_schema() -> Value {
+        event_schema(Self::EVENT_TYPE, Self::DATA_SCHEMA)
+    }
+
+    /// The payload in the JSON shape of Python's `AvroSignalSerializer.to_dict()`:
+    /// `{"<data key>": {...}}`, datetimes and keys as strings.
+    fn to_json_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    /// Reads a payload from the JSON shape of [`to_json_value`](Self::to_json_value).
+    fn from_json_value(value: Value) -> Result<Self, JsonError> {
+        serde_path_to_error::deserialize(value).map_err(|error| JsonError::new(Self::EVENT_TYPE, error))
+    }
+
+    /// Reads a payload from JSON text shaped as [`to_json_value`](Self::to_json_value).
+    fn from_json_str(text: &str) -> Result<Self, JsonError> {
+        let deserializer = &mut serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(deserializer).map_err(|error| JsonError::new(Self::EVENT_TYPE, error))
+    }
+}
+
+/// A payload in JSON that does not match its event's shape.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{event_type}: {}{message}", if path.is_empty() || path == "." { String::new() } else { format!("{path}: ") })]
+pub struct JsonError {
+    event_type: &'static str,
+    path: String,
+    message: String,
+}
+
+impl JsonError {
+    fn new(event_type: &'static str, error: serde_path_to_error::Error<serde_json::Error>) -> Self {
+        JsonError { event_type, path: error.path().to_string(), message: error.into_inner().to_string() }
+    }
+
+    /// The event type.
+    pub fn event_type(&self) -> &'static str {
+        self.event_type
+    }
+
+    /// Where in the document the problem is, e.g. `enrollment.user.id`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+/// The encoding operations of one event type, usable without knowing its Rust type: what the
+/// command line and the event bus use after looking an event up in the registry.
+#[derive(Debug, Clone, Copy)]
+pub struct EventCodec {
+    /// The Avro schema.
+    pub schema: fn() -> Value,
+    /// Decodes Avro bytes to the `to_dict()` JSON shape.
+    pub avro_to_json: fn(&[u8]) -> Result<Value, DecodeError>,
+    /// Encodes a payload given in the `to_dict()` JSON shape.
+    pub json_to_avro: fn(Value) -> Result<Vec<u8>, JsonError>,
+}
+
+impl EventCodec {
+    /// The codec of `T`.
+    pub const fn of<T: AvroEvent>() -> Self {
+        EventCodec { schema: T::avro_schema, avro_to_json: avro_to_json::<T>, json_to_avro: json_to_avro::<T> }
+    }
+}
+
+fn avro_to_json<T: AvroEvent>(bytes: &[u8]) -> Result<Value, DecodeError> {
+    T::from_avro(bytes).map(|event| event.to_json_value())
+}
+
+fn json_to_avro<T: AvroEvent>(value: Value) -> Result<Vec<u8>, JsonError> {
+    T::from_json_value(value).map(|event| event.to_avro())
+}
