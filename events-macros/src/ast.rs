@@ -1,8 +1,9 @@
 //! The struct a macro is applied to, parsed into what the macros need.
 
 use proc_macro2::Span;
+use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Attribute, Expr, Ident, Type, Visibility};
+use syn::{Attribute, Expr, Ident, Path, Token, Type, Visibility};
 
 use crate::attr::{self, FieldOptions};
 use crate::errors::Errors;
@@ -27,12 +28,23 @@ impl MacroKind {
 pub(crate) struct Struct {
     pub(crate) ident: Ident,
     pub(crate) vis: Visibility,
+    /// Generic parameters as written; payloads may have none (checked in `valid`), but they are
+    /// kept so that the fallback emitted next to errors still declares what its fields use.
+    pub(crate) generics: syn::Generics,
     /// The doc comment, one entry per `///` line.
     pub(crate) docs: Vec<String>,
     /// Attributes other than doc comments, kept on the generated struct.
     pub(crate) attrs: Vec<Attribute>,
+    /// `#[serde(...)]` attributes, taken out (and reported): the macros own the serde shape.
+    pub(crate) serde_attrs: Vec<Attribute>,
+    /// Traits in `#[derive(...)]` that the macros implement themselves, taken out of `attrs`
+    /// (and reported) so that they do not conflict with the generated implementations.
+    pub(crate) conflicting_derives: Vec<Path>,
     pub(crate) fields: Vec<Field>,
 }
+
+/// The traits both macros implement (`Eq` and `Hash` where the fields allow).
+const GENERATED_TRAITS: &[&str] = &["Clone", "Debug", "PartialEq", "Eq", "Hash", "Serialize", "Deserialize"];
 
 /// One named field.
 pub(crate) struct Field {
@@ -43,6 +55,8 @@ pub(crate) struct Field {
     pub(crate) ty: Type,
     pub(crate) docs: Vec<String>,
     pub(crate) attrs: Vec<Attribute>,
+    /// `#[serde(...)]` attributes, taken out of `attrs` (and reported).
+    pub(crate) serde_attrs: Vec<Attribute>,
     pub(crate) options: FieldOptions,
 }
 
@@ -82,40 +96,22 @@ pub(crate) fn parse_struct(item: syn::Item, kind: MacroKind, errors: &mut Errors
             return Err(syn::Error::new(
                 item.enum_token.span,
                 format!(
-                    "{attribute} goes on a struct with named fields, not on an enum; payloads are records with named fields"
+                    "{attribute} goes on a struct with named fields, not on an enum: payloads are Avro records; \
+                     for a choice of values use a `String` field and document the allowed values"
                 ),
             ));
         }
-        syn::Item::Union(item) => {
-            return Err(syn::Error::new(
-                item.union_token.span,
-                format!("{attribute} goes on a struct with named fields, not on a union"),
-            ));
-        }
         other => {
+            let (span, found) = item_keyword(&other);
             return Err(syn::Error::new(
-                other.span(),
+                span,
                 format!(
-                    "{attribute} goes on a struct with named fields, e.g. `pub struct CourseData {{ /// … course_key: CourseKey }}`"
+                    "{attribute} goes on a struct with named fields, not on {found}, e.g. \
+                     `pub struct CourseData {{ /// The course's id. course_key: String }}`"
                 ),
             ));
         }
     };
-
-    if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
-        let span = item.generics.params.span();
-        errors.at_span(
-            if item.generics.params.is_empty() {
-                item.generics.where_clause.span()
-            } else {
-                span
-            },
-            format!(
-                "{attribute} structs cannot have generic parameters, lifetimes or where clauses: \
-                 an event's wire schema is fixed; use concrete, owned field types"
-            ),
-        );
-    }
 
     let named = match item.fields {
         syn::Fields::Named(named) => named,
@@ -142,9 +138,12 @@ pub(crate) fn parse_struct(item: syn::Item, kind: MacroKind, errors: &mut Errors
     };
 
     let (docs, attrs) = split_docs(item.attrs);
+    let (serde_attrs, attrs) = split_serde(attrs);
+    let (attrs, conflicting_derives) = split_conflicting_derives(attrs);
     let mut fields = Vec::with_capacity(named.named.len());
     for field in named.named {
         let (docs, attrs) = split_docs(field.attrs);
+        let (serde_attrs, attrs) = split_serde(attrs);
         let (options, attrs) = attr::parse_field_options(attrs, kind, errors);
         let ident = field.ident.unwrap_or_else(|| Ident::new("_", Span::call_site()));
         let name = ident.to_string().trim_start_matches("r#").to_owned();
@@ -155,6 +154,7 @@ pub(crate) fn parse_struct(item: syn::Item, kind: MacroKind, errors: &mut Errors
             ty: field.ty,
             docs,
             attrs,
+            serde_attrs,
             options,
         });
     }
@@ -162,10 +162,66 @@ pub(crate) fn parse_struct(item: syn::Item, kind: MacroKind, errors: &mut Errors
     Ok(Struct {
         ident: item.ident,
         vis: item.vis,
+        generics: item.generics,
         docs,
         attrs,
+        serde_attrs,
+        conflicting_derives,
         fields,
     })
+}
+
+/// The token to point at when a macro is put on something other than a struct, and what that
+/// something is called.
+fn item_keyword(item: &syn::Item) -> (Span, &'static str) {
+    match item {
+        syn::Item::Union(item) => (item.union_token.span, "a union"),
+        syn::Item::Fn(item) => (item.sig.fn_token.span, "a function"),
+        syn::Item::Type(item) => (item.type_token.span, "a type alias"),
+        syn::Item::Trait(item) => (item.trait_token.span, "a trait"),
+        syn::Item::Impl(item) => (item.impl_token.span, "an impl block"),
+        syn::Item::Mod(item) => (item.mod_token.span, "a module"),
+        syn::Item::Const(item) => (item.const_token.span, "a constant"),
+        syn::Item::Static(item) => (item.static_token.span, "a static"),
+        syn::Item::Use(item) => (item.use_token.span, "a use declaration"),
+        other => (other.span(), "this item"),
+    }
+}
+
+/// Separates `#[serde(...)]` attributes from the others.
+fn split_serde(attrs: Vec<Attribute>) -> (Vec<Attribute>, Vec<Attribute>) {
+    attrs.into_iter().partition(|attr| attr.path().is_ident("serde"))
+}
+
+/// Takes the traits the macros implement out of `#[derive(...)]` lists, keeping the others.
+fn split_conflicting_derives(attrs: Vec<Attribute>) -> (Vec<Attribute>, Vec<Path>) {
+    let mut kept_attrs = Vec::with_capacity(attrs.len());
+    let mut conflicting = Vec::new();
+    for attr in attrs {
+        if !attr.path().is_ident("derive") {
+            kept_attrs.push(attr);
+            continue;
+        }
+        let Ok(paths) = attr.parse_args_with(Punctuated::<Path, Token![,]>::parse_terminated) else {
+            // Left for the compiler to report.
+            kept_attrs.push(attr);
+            continue;
+        };
+        let (clashing, kept): (Vec<Path>, Vec<Path>) = paths.into_iter().partition(|path| {
+            path.segments
+                .last()
+                .is_some_and(|segment| GENERATED_TRAITS.iter().any(|name| segment.ident == name))
+        });
+        if clashing.is_empty() {
+            kept_attrs.push(attr);
+            continue;
+        }
+        conflicting.extend(clashing);
+        if !kept.is_empty() {
+            kept_attrs.push(syn::parse_quote_spanned!(attr.pound_token.span=> #[derive(#(#kept),*)]));
+        }
+    }
+    (kept_attrs, conflicting)
 }
 
 /// Separates `#[doc = "…"]` lines from other attributes.
@@ -173,21 +229,110 @@ fn split_docs(attrs: Vec<Attribute>) -> (Vec<String>, Vec<Attribute>) {
     let mut docs = Vec::new();
     let mut rest = Vec::new();
     for attr in attrs {
-        if attr.path().is_ident("doc") {
-            if let syn::Meta::NameValue(syn::MetaNameValue {
+        match &attr.meta {
+            syn::Meta::NameValue(syn::MetaNameValue {
+                path,
                 value:
                     Expr::Lit(syn::ExprLit {
                         lit: syn::Lit::Str(text),
                         ..
                     }),
                 ..
-            }) = &attr.meta
-            {
+            }) if path.is_ident("doc") => {
                 docs.push(text.value());
                 continue;
             }
+            _ => {}
         }
         rest.push(attr);
     }
     (docs, rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+
+    fn parse(item: proc_macro2::TokenStream) -> (syn::Result<Struct>, Errors) {
+        let mut errors = Errors::default();
+        let parsed = parse_struct(syn::parse2(item).unwrap(), MacroKind::EventData, &mut errors);
+        (parsed, errors)
+    }
+
+    #[test]
+    fn docs_serde_attributes_and_conflicting_derives_are_separated() {
+        let (parsed, errors) = parse(quote! {
+            /// A course.
+            ///
+            /// Second paragraph.
+            #[derive(Clone, Default, PartialOrd)]
+            #[serde(rename_all = "camelCase")]
+            #[allow(missing_docs)]
+            pub struct CourseData {
+                /// The course's id.
+                #[serde(rename = "id")]
+                #[event_data(pii)]
+                r#type: String,
+            }
+        });
+        assert!(errors.finish().is_ok());
+        let parsed = parsed.unwrap();
+        assert_eq!(parsed.doc_text(), "A course.\n\nSecond paragraph.");
+        assert_eq!(parsed.serde_attrs.len(), 1);
+        let conflicting: Vec<String> = parsed
+            .conflicting_derives
+            .iter()
+            .map(|path| quote!(#path).to_string())
+            .collect();
+        assert_eq!(conflicting, ["Clone"]);
+        let kept: Vec<String> = parsed.attrs.iter().map(|attr| quote!(#attr).to_string()).collect();
+        assert_eq!(kept, ["# [derive (Default , PartialOrd)]", "# [allow (missing_docs)]"]);
+        let field = &parsed.fields[0];
+        assert_eq!(field.name, "type");
+        assert_eq!((field.serde_attrs.len(), field.attrs.len()), (1, 0));
+        assert!(field.options.pii.is_some());
+    }
+
+    #[test]
+    fn items_other_than_braced_structs_are_refused_at_their_keyword() {
+        for (item, expected) in [
+            (
+                quote!(
+                    enum Mode {
+                        Audit,
+                    }
+                ),
+                "not on an enum",
+            ),
+            (
+                quote!(
+                    fn course() {}
+                ),
+                "not on a function",
+            ),
+            (
+                quote!(
+                    type Course = String;
+                ),
+                "not on a type alias",
+            ),
+            (
+                quote!(
+                    struct Course(String);
+                ),
+                "needs named fields",
+            ),
+            (
+                quote!(
+                    struct Course;
+                ),
+                "has none",
+            ),
+        ] {
+            let error = parse(item.clone()).0.err().unwrap_or_else(|| panic!("{item}"));
+            assert!(error.to_string().contains(expected), "{item}: {error}");
+        }
+    }
 }

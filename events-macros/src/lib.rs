@@ -2,9 +2,12 @@
 //!
 //! Use them through `events_core` (`use events_core::prelude::*;`), which documents them and
 //! provides the runtime their expansions call. This crate is organised as the pipeline each
-//! invocation goes through: [`ast`] and [`attr`] parse the input, [`valid`] (with
-//! [`event_type`] and [`ty`]) checks every rule and collects all problems, and [`expand`]
+//! invocation goes through: `ast` and `attr` parse the input, `valid` (with
+//! `event_type` and `ty`) checks every rule and collects all problems, and `expand`
 //! generates code from validated input only.
+
+// Input paths never unwrap: bad input is a typed error.
+#![warn(clippy::unwrap_used)]
 
 mod ast;
 mod attr;

@@ -140,7 +140,8 @@ pub(crate) fn check_supported(ty: &Type, errors: &mut Errors) {
             errors.at(
                 ty,
                 format!(
-                    "`{}` is a tuple, which has no Avro form; use an #[event_data] struct with named fields",
+                    "`{}` is a tuple, which has no Avro form: record fields have names; use an #[event_data] \
+                     struct with a named, documented field for each part",
                     tokens(ty)
                 ),
             );
@@ -180,24 +181,37 @@ pub(crate) fn check_supported(ty: &Type, errors: &mut Errors) {
     let Some((name, args)) = last_segment(ty) else { return };
     let is = |ty: &Type, expected: &str| matches!(last_segment(ty), Some((name, args)) if name == expected && args.is_empty());
     let problem = match (name, args.as_slice()) {
-        ("HashMap", _) => Some(
-            "`HashMap` iterates in random order, so its Avro bytes would differ from run to run and from Python's \
-             sorted maps; use `BTreeMap<String, _>`"
-                .to_owned(),
-        ),
-        ("HashSet" | "BTreeSet", [inner]) => Some(format!("sets have no Avro form; use `Vec<{}>`", tokens(inner))),
-        ("VecDeque", [inner]) => Some(format!("use `Vec<{}>`: Avro arrays map to `Vec`", tokens(inner))),
+        ("HashMap", args) => Some(format!(
+            "`{}` iterates in random order, so its Avro bytes would differ from run to run and from the Python \
+             library's sorted maps; use `BTreeMap<String, {}>`",
+            tokens(ty),
+            args.get(1).map_or_else(|| "_".to_owned(), |value| tokens(*value))
+        )),
+        ("HashSet" | "BTreeSet", [inner]) => Some(format!(
+            "`{}` is a set, which has no Avro form; use `Vec<{}>`, which travels as an Avro array",
+            tokens(ty),
+            tokens(inner)
+        )),
+        ("VecDeque", [inner]) => Some(format!(
+            "`{}` has no Avro form; use `Vec<{}>`, which travels as an Avro array",
+            tokens(ty),
+            tokens(inner)
+        )),
         ("u8" | "u16" | "u32" | "i8" | "i16", []) => Some(format!(
-            "`{name}` has no Avro form: integers are Avro `long`; use `i64` (or `i32`)"
+            "`{name}` has no Avro form: integers travel as Avro `long`s, held as `i64` (or `i32`); use `i64`"
         )),
         ("u64" | "u128" | "usize" | "i128" | "isize", []) => Some(format!(
-            "`{name}` has no Avro form: integers are Avro `long`, signed 64-bit; use `i64`"
+            "`{name}` has no Avro form: integers travel as Avro `long`s, signed 64-bit, which cannot hold every \
+             `{name}`; use `i64`"
         )),
-        ("f32", []) => Some("`f32` has no Avro form here: Python floats are doubles; use `f64`".to_owned()),
-        ("char", []) => Some("`char` has no Avro form; use `String`".to_owned()),
+        ("f32", []) => {
+            Some("`f32` has no Avro form here: Python floats are doubles, Avro `double`s; use `f64`".to_owned())
+        }
+        ("char", []) => Some("`char` has no Avro form: the wire has no character type; use `String`".to_owned()),
         ("str", []) => Some("`str` is unsized; use `String`".to_owned()),
         ("Box" | "Rc" | "Arc" | "Cow", [inner]) | ("Cow", [_, inner]) => Some(format!(
-            "`{name}` adds nothing on the wire; hold `{}` directly",
+            "`{}`: a `{name}` adds nothing on the wire; hold `{}` directly",
+            tokens(ty),
             tokens(inner)
         )),
         ("NaiveDateTime" | "NaiveDate", []) => Some(format!(
@@ -210,7 +224,8 @@ pub(crate) fn check_supported(ty: &Type, errors: &mut Errors) {
         ("BTreeMap", [key, value]) => {
             if !is(key, "String") {
                 Some(format!(
-                    "Avro map keys are strings, but this map's keys are `{}`; use `BTreeMap<String, {}>`",
+                    "`{}` has `{}` keys, but Avro map keys are strings; use `BTreeMap<String, {}>`",
+                    tokens(ty),
                     tokens(key),
                     tokens(value)
                 ))
@@ -257,4 +272,70 @@ fn tokens<T: quote::ToTokens>(value: &T) -> String {
 
 pub(crate) fn type_text(ty: &Type) -> String {
     tokens(ty)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(ty: &str) -> Vec<String> {
+        let mut errors = Errors::default();
+        check_supported(&syn::parse_str(ty).unwrap(), &mut errors);
+        match errors.finish() {
+            Ok(()) => Vec::new(),
+            Err(error) => error.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn wire_types_and_unknown_paths_are_accepted() {
+        for ty in [
+            "String",
+            "std::string::String",
+            "Vec<u8>",
+            "Option<Vec<BTreeMap<String, Option<DateTime<Utc>>>>>",
+            "chrono::DateTime<chrono::Utc>",
+            "Uuid",
+            "CourseKey",
+            "my_crate::UserData",
+        ] {
+            assert_eq!(problems(ty), Vec::<String>::new(), "{ty}");
+        }
+    }
+
+    #[test]
+    fn refused_types_say_what_to_use_instead() {
+        for (ty, expected) in [
+            ("HashMap<String, i64>", "use `BTreeMap<String, i64>`"),
+            ("std::collections::HashSet<String>", "use `Vec<String>`"),
+            ("VecDeque<i64>", "use `Vec<i64>`"),
+            ("u64", "use `i64`"),
+            ("u8", "use `i64`"),
+            ("f32", "use `f64`"),
+            ("char", "use `String`"),
+            ("&str", "use `String`"),
+            ("&[i64]", "use `Vec<i64>`"),
+            ("(String, i64)", "#[event_data]"),
+            ("()", "remove the field"),
+            ("[u8; 4]", "use `Vec<u8>`"),
+            ("Option<Option<i64>>", "use `Option<i64>`"),
+            ("BTreeMap<i64, String>", "use `BTreeMap<String, String>`"),
+            ("DateTime<Local>", "use `DateTime<Utc>`"),
+            ("NaiveDateTime", "use `DateTime<Utc>`"),
+            ("Box<UserData>", "hold `UserData` directly"),
+            ("Arc<String>", "hold `String` directly"),
+            ("fn() -> i64", "cannot be a payload field"),
+        ] {
+            let found = problems(ty);
+            assert_eq!(found.len(), 1, "{ty}: {found:?}");
+            assert!(found[0].contains(expected), "{ty}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn containers_are_checked_inside() {
+        assert!(problems("Vec<u64>")[0].starts_with("`u64`"));
+        assert!(problems("Option<f32>")[0].starts_with("`f32`"));
+        assert!(problems("BTreeMap<String, Vec<char>>")[0].starts_with("`char`"));
+    }
 }

@@ -206,7 +206,7 @@ pub(super) fn expand(data: &Data) -> TokenStream {
     );
 
     quote! {
-        #[allow(dead_code, unreachable_pub)]
+        #[allow(dead_code, unreachable_pub, clippy::type_complexity)]
         impl #ident {
             #[doc = #builder_fn_doc]
             #vis fn builder() -> #builder<#(#unset_params),*> {
@@ -217,13 +217,14 @@ pub(super) fn expand(data: &Data) -> TokenStream {
         }
 
         #[doc = #builder_doc]
-        #[allow(dead_code, unreachable_pub)]
+        #[allow(dead_code, unreachable_pub, clippy::type_complexity)]
         #[must_use = "a builder does nothing until `build()` is called"]
         #vis struct #builder<#(#params = #private::Unset),*> {
             #(#storage,)*
         }
 
-        #[allow(dead_code, unreachable_pub)]
+        // A setter is named after its field, so an `is_active` field gives `is_active(self, ..)`.
+        #[allow(dead_code, unreachable_pub, clippy::wrong_self_convention, clippy::type_complexity)]
         impl<#(#params),*> #builder<#(#params),*> {
             #(#setters)*
 

@@ -12,7 +12,7 @@ pub(crate) fn expand(data: &Data) -> TokenStream {
     let ident = &input.ident;
     let private = quote!(#krate::__private);
 
-    let definition = payload::definition(input, krate, true, &docs::data_fields(input));
+    let definition = payload::definition(input, krate, true, &docs::data_fields(input), &quote!());
     let getters = payload::getters(input);
     let with_methods = payload::with_methods(input);
     let builder = builder::expand(data);
@@ -38,8 +38,8 @@ pub(crate) fn expand(data: &Data) -> TokenStream {
     });
 
     let encode = input.fields.iter().map(|field| {
-        let name = &field.ident;
-        quote!(#private::EventField::encode_avro(&self.#name, out);)
+        let (name, ty) = (&field.ident, &field.ty);
+        quote_spanned!(ty.span()=> <#ty as #private::EventField>::encode_avro(&self.#name, out);)
     });
     let decode = input.fields.iter().map(|field| {
         let (name, text, ty) = (&field.ident, &field.name, &field.ty);
@@ -49,7 +49,7 @@ pub(crate) fn expand(data: &Data) -> TokenStream {
     quote! {
         #definition
 
-        #[allow(dead_code, unreachable_pub)]
+        #[allow(dead_code, unreachable_pub, clippy::type_complexity)]
         impl #ident {
             #getters
             #with_methods

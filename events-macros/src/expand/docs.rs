@@ -1,6 +1,9 @@
 //! The rustdoc added to generated items: the field table of a payload and the annotation table
 //! of an event, in the vocabulary of the Python library's annotations.
 
+use proc_macro2::TokenStream;
+use quote::quote;
+
 use crate::ast::Struct;
 use crate::ty;
 use crate::valid::Event;
@@ -124,4 +127,36 @@ pub(super) fn event_annotations(event: &Event) -> Vec<String> {
         format!("| minor version | {} |", event.minor_version),
         format!("| event bus | {bus} |"),
     ]
+}
+
+/// Doc attributes showing the event's Avro schema, when the crate keeps a copy of it.
+///
+/// The schema of an event depends on payload types that may live in other crates, so the
+/// macro cannot compute it. A crate that commits its schemas where
+/// `openedx-events schemas --out schemas/current` writes them gets each one shown on its
+/// event's pages; `include_str!` makes the build track the file.
+pub(super) fn committed_schema(event: &Event) -> TokenStream {
+    if !event.is_serializable() {
+        return TokenStream::new();
+    }
+    let Ok(manifest_dir) = std::env::var("CARGO_MANIFEST_DIR") else {
+        return TokenStream::new();
+    };
+    let file_name = format!("{}_schema.avsc", event.event_type.value().replace('.', "+"));
+    let path = std::path::Path::new(&manifest_dir)
+        .join("schemas")
+        .join("current")
+        .join(file_name);
+    if !path.is_file() {
+        return TokenStream::new();
+    }
+    let path = path.to_string_lossy().into_owned();
+    quote! {
+        #[doc = ""]
+        #[doc = "# Avro schema"]
+        #[doc = ""]
+        #[doc = "```json"]
+        #[doc = ::core::include_str!(#path)]
+        #[doc = "```"]
+    }
 }

@@ -19,7 +19,8 @@ pub(crate) fn expand(event: &Event) -> TokenStream {
     let serializable = event.is_serializable();
 
     let annotations = docs::event_annotations(event);
-    let definition = payload::definition(input, krate, serializable, &annotations);
+    let schema_docs = docs::committed_schema(event);
+    let definition = payload::definition(input, krate, serializable, &annotations, &schema_docs);
     let getters = payload::getters(input);
 
     let params = input.fields.iter().map(|field| {
@@ -68,8 +69,10 @@ pub(crate) fn expand(event: &Event) -> TokenStream {
                 quote!((#name, <#ty as #private::EventField>::SCHEMA))
             });
             // Spanned on the literal: an unresolvable path is reported at `key_field = "…"`.
-            quote_spanned! {key_field.span()=>
-                const _: () = #private::check_key_field(#event_type, &[#(#entries),*], #key_field);
+            let span = key_field.span();
+            let check = super::respan(quote!(#private::check_key_field), span);
+            quote_spanned! {span=>
+                const _: () = #check(#event_type, &[#(#entries),*], #key_field);
             }
         }
         _ => quote!(),
@@ -93,8 +96,8 @@ pub(crate) fn expand(event: &Event) -> TokenStream {
             quote!((#name, <#ty as #private::EventField>::SCHEMA))
         });
         let encode = input.fields.iter().map(|field| {
-            let name = &field.ident;
-            quote!(#private::EventField::encode_avro(&self.#name, out);)
+            let (name, ty) = (&field.ident, &field.ty);
+            quote_spanned!(ty.span()=> <#ty as #private::EventField>::encode_avro(&self.#name, out);)
         });
         let decode = input.fields.iter().map(|field| {
             let (name, text, ty) = (&field.ident, &field.name, &field.ty);
@@ -126,7 +129,7 @@ pub(crate) fn expand(event: &Event) -> TokenStream {
     quote! {
         #definition
 
-        #[allow(dead_code, unreachable_pub)]
+        #[allow(dead_code, unreachable_pub, clippy::type_complexity)]
         impl #ident {
             #[doc = #new_doc]
             #[allow(clippy::too_many_arguments)]
@@ -167,6 +170,7 @@ pub(crate) fn expand(event: &Event) -> TokenStream {
         #avro_event
 
         #(#[doc = #static_docs])*
+        #schema_docs
         #vis static #static_name: #private::OpenEdxPublicSignal<#ident> = #private::OpenEdxPublicSignal::new();
 
         const _: () = {

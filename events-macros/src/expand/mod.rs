@@ -10,7 +10,7 @@ mod docs;
 pub(crate) mod event;
 mod payload;
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::quote;
 
 use crate::ast::Struct;
@@ -23,6 +23,7 @@ pub(crate) fn fallback(input: &Struct) -> TokenStream {
         vis,
         attrs,
         fields,
+        generics,
         ..
     } = input;
     let fields = fields.iter().map(|field| {
@@ -32,6 +33,23 @@ pub(crate) fn fallback(input: &Struct) -> TokenStream {
     quote! {
         #(#attrs)*
         #[allow(dead_code)]
-        #vis struct #ident { #(#fields,)* }
+        #vis struct #ident #generics { #(#fields,)* }
     }
+}
+
+/// `tokens` with every span set to `span`, so that an error the compiler finds in generated
+/// code is reported at the user's token that caused it.
+pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut respanned = proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                respanned.set_span(span);
+                return TokenTree::Group(respanned);
+            }
+            token.set_span(span);
+            token
+        })
+        .collect()
 }

@@ -21,7 +21,13 @@ pub(super) fn default_fn(field: &Field) -> syn::Ident {
 
 /// The struct with private fields, its derives (serde only when `serializable`), its doc
 /// comment followed by `extra_docs`, and a manual `Debug` that redacts `pii` fields.
-pub(super) fn definition(input: &Struct, krate: &Path, serializable: bool, extra_docs: &[String]) -> TokenStream {
+pub(super) fn definition(
+    input: &Struct,
+    krate: &Path,
+    serializable: bool,
+    extra_docs: &[String],
+    extra_doc_attrs: &TokenStream,
+) -> TokenStream {
     let Struct {
         ident,
         vis,
@@ -44,7 +50,10 @@ pub(super) fn definition(input: &Struct, krate: &Path, serializable: bool, extra
             } else {
                 quote!()
             };
-            quote!(#[serde(with = #serde_with #default)])
+            // Spanned on the type: serde's calls through `EventField` then report an unsupported
+            // type where it is written.
+            let with = syn::LitStr::new(&serde_with, ty.span());
+            quote_spanned!(ty.span()=> #[serde(with = #with #default)])
         });
         quote! {
             #(#[doc = #docs])*
@@ -72,6 +81,7 @@ pub(super) fn definition(input: &Struct, krate: &Path, serializable: bool, extra
     quote! {
         #(#[doc = #docs])*
         #(#[doc = #extra_docs])*
+        #extra_doc_attrs
         #(#attrs)*
         #[derive(::core::clone::Clone, ::core::cmp::PartialEq)]
         #serde_derive

@@ -1,0 +1,11 @@
+// `crate = ...` names the path of the events-core crate.
+use events_core::prelude::*;
+
+/// Emitted when a course is published.
+#[open_edx_event(type = "org.openedx.learning.course.published.v1", crate = "events core")]
+pub struct CoursePublished {
+    /// The course's id.
+    course_key: String,
+}
+
+fn main() {}

@@ -1,0 +1,18 @@
+// Data keys do not end in `_payload` either.
+use events_core::prelude::*;
+
+/// A course.
+#[event_data]
+pub struct CourseData {
+    /// The course's id.
+    course_key: String,
+}
+
+/// Emitted when a course is published.
+#[open_edx_event(type = "org.openedx.learning.course.published.v1")]
+pub struct CoursePublished {
+    /// The published course.
+    course_payload: CourseData,
+}
+
+fn main() {}

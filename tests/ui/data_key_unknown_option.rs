@@ -1,0 +1,19 @@
+// The only option on a data key is `legacy_data_key`.
+use events_core::prelude::*;
+
+/// A course.
+#[event_data]
+pub struct CourseData {
+    /// The course's id.
+    course_key: String,
+}
+
+/// Emitted when a course is published.
+#[open_edx_event(type = "org.openedx.learning.course.published.v1")]
+pub struct CoursePublished {
+    /// The published course.
+    #[open_edx_event(legacy_key)]
+    course: CourseData,
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+// Event type segments are lowercase: `Course` must be written `course`.
+use events_core::prelude::*;
+
+/// Emitted when a course is published.
+#[open_edx_event(type = "org.openedx.learning.Course.published.v1")]
+pub struct CoursePublished {
+    /// The course's id.
+    course_key: String,
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+// The version suffix is a lowercase `v`: `V1` must be written `v1`.
+use events_core::prelude::*;
+
+/// Emitted when a course is published.
+#[open_edx_event(type = "org.openedx.learning.course.published.V1")]
+pub struct CoursePublished {
+    /// The course's id.
+    course_key: String,
+}
+
+fn main() {}

@@ -1,0 +1,20 @@
+// `legacy_data_key` keeps an upstream `_data` key for wire compatibility; an ordinary key
+// does not need it.
+use events_core::prelude::*;
+
+/// A course.
+#[event_data]
+pub struct CourseData {
+    /// The course's id.
+    course_key: String,
+}
+
+/// Emitted when a course is published.
+#[open_edx_event(type = "org.openedx.learning.course.published.v1")]
+pub struct CoursePublished {
+    /// The published course.
+    #[open_edx_event(legacy_data_key)]
+    course: CourseData,
+}
+
+fn main() {}
