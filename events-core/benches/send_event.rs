@@ -48,7 +48,11 @@ bench_event!(OneReceiver, "com.example.learning.bench.one.v1");
 bench_event!(TenReceivers, "com.example.learning.bench.ten.v1");
 
 fn user() -> UserData {
-    let pii = UserPersonalData::builder().username("ada").email("ada@example.com").name("Ada Lovelace").build();
+    let pii = UserPersonalData::builder()
+        .username("ada")
+        .email("ada@example.com")
+        .name("Ada Lovelace")
+        .build();
     UserData::builder().id(42).is_active(true).pii(pii).build()
 }
 
@@ -69,13 +73,25 @@ fn send_event(c: &mut Criterion) {
     let user = user();
     let mut group = c.benchmark_group("send_event");
     group.bench_function(BenchmarkId::new("receivers", 0), |b| {
-        b.iter_batched(|| NoReceivers::new(user.clone()), |event| BENCH_NONE.send_event(event), BatchSize::SmallInput)
+        b.iter_batched(
+            || NoReceivers::new(user.clone()),
+            |event| BENCH_NONE.send_event(event),
+            BatchSize::SmallInput,
+        )
     });
     group.bench_function(BenchmarkId::new("receivers", 1), |b| {
-        b.iter_batched(|| OneReceiver::new(user.clone()), |event| BENCH_ONE.send_event(event), BatchSize::SmallInput)
+        b.iter_batched(
+            || OneReceiver::new(user.clone()),
+            |event| BENCH_ONE.send_event(event),
+            BatchSize::SmallInput,
+        )
     });
     group.bench_function(BenchmarkId::new("receivers", 10), |b| {
-        b.iter_batched(|| TenReceivers::new(user.clone()), |event| BENCH_TEN.send_event(event), BatchSize::SmallInput)
+        b.iter_batched(
+            || TenReceivers::new(user.clone()),
+            |event| BENCH_TEN.send_event(event),
+            BatchSize::SmallInput,
+        )
     });
     group.finish();
 

@@ -105,7 +105,11 @@ pub struct JsonError {
 
 impl JsonError {
     fn new(event_type: &'static str, error: serde_path_to_error::Error<serde_json::Error>) -> Self {
-        JsonError { event_type, path: error.path().to_string(), message: error.into_inner().to_string() }
+        JsonError {
+            event_type,
+            path: error.path().to_string(),
+            message: error.into_inner().to_string(),
+        }
     }
 
     /// The event type.
@@ -134,7 +138,11 @@ pub struct EventCodec {
 impl EventCodec {
     /// The codec of `T`.
     pub const fn of<T: AvroEvent>() -> Self {
-        EventCodec { schema: T::avro_schema, avro_to_json: avro_to_json::<T>, json_to_avro: json_to_avro::<T> }
+        EventCodec {
+            schema: T::avro_schema,
+            avro_to_json: avro_to_json::<T>,
+            json_to_avro: json_to_avro::<T>,
+        }
     }
 }
 

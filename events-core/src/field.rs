@@ -25,7 +25,8 @@ use crate::schema::Schema;
     label = "not a supported payload type",
     note = "supported: String, bool, i64, i32, f64, Vec<u8>, DateTime<Utc>, Uuid, the opaque keys, \
             #[event_data] structs, and Option<T>, Vec<T>, BTreeMap<String, T> of those",
-    note = "if `{Self}` is a payload struct of yours, annotate it with #[event_data]"
+    note = "if `{Self}` is a payload struct of yours, annotate it with #[event_data]; \
+            to send it as text, as opaque keys are, implement `events_core::CustomType` for it"
 )]
 pub trait EventField: Clone + fmt::Debug + PartialEq + Send + Sync + 'static {
     /// The shape of this type.

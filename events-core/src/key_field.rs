@@ -55,7 +55,7 @@ pub const fn resolve_key_field(
                 if i > 0 {
                     m = m.push(", ");
                 }
-                m = m.push(data_keys[i].0);
+                m = m.push("`").push(data_keys[i].0).push("`");
                 i += 1;
             }
             return Err(m);
@@ -72,6 +72,15 @@ pub const fn resolve_key_field(
                     .push("`")
                     .push_bytes(walked)
                     .push("` is optional and may be absent, but an event key must always be present; key on a required field instead"));
+            }
+            Schema::Array(_) | Schema::Map(_) => {
+                let m = Message::new().key_field(path, event_type);
+                return Err(m
+                    .push("`")
+                    .push_bytes(walked)
+                    .push("` is ")
+                    .push(current.describe())
+                    .push(" holding many values, but an event has one key; key on a field outside the collection"));
             }
             other => {
                 let m = Message::new().key_field(path, event_type);
@@ -104,7 +113,7 @@ pub const fn resolve_key_field(
                     if i > 0 {
                         m = m.push(", ");
                     }
-                    m = m.push(record.fields[i].name);
+                    m = m.push("`").push(record.fields[i].name).push("`");
                     i += 1;
                 }
                 return Err(m);
@@ -129,7 +138,7 @@ pub const fn resolve_key_field(
                 if i > 0 {
                     m = m.push(", ");
                 }
-                m = m.push(record.fields[i].name);
+                m = m.push("`").push(record.fields[i].name).push("`");
                 i += 1;
             }
             Err(m)
@@ -137,6 +146,9 @@ pub const fn resolve_key_field(
         Schema::Optional(_) => {
             Err(m.push(", but an event key must always be present; key on a required field instead"))
         }
+        Schema::Array(_) | Schema::Map(_) => Err(m.push(
+            " holding many values, but an event has one key; key on a string, number, boolean, key, UUID or datetime outside it",
+        )),
         _ => Err(m.push(", but an event key must be a string, number, boolean, key, UUID or datetime")),
     }
 }
@@ -334,7 +346,7 @@ mod tests {
         assert_eq!(
             resolve("user.pii.name").unwrap_err(),
             "key_field `user.pii.name` of `org.openedx.learning.user.x.v1` does not resolve: \
-             `UserPersonalData` (at `user.pii`) has no field `name`; its fields are: username, email"
+             `UserPersonalData` (at `user.pii`) has no field `name`; its fields are: `username`, `email`"
         );
     }
 
@@ -343,21 +355,21 @@ mod tests {
         assert!(
             resolve("enrollment.id")
                 .unwrap_err()
-                .ends_with("the event has no data key `enrollment`; its data keys are: user")
+                .ends_with("the event has no data key `enrollment`; its data keys are: `user`")
         );
     }
 
     #[test]
     fn a_path_ending_at_a_record_suggests_its_fields() {
         assert!(resolve("user.pii").unwrap_err().ends_with(
-            "it ends at a record `UserPersonalData`; continue the path into one of its fields: username, email"
+            "it ends at a record `UserPersonalData`; continue the path into one of its fields: `username`, `email`"
         ));
     }
 
     #[test]
     fn collections_optionals_and_scalars_stop_the_path() {
         assert!(resolve("user.tags").unwrap_err().ends_with(
-            "it ends at an array, but an event key must be a string, number, boolean, key, UUID or datetime"
+            "it ends at an array holding many values, but an event has one key; key on a string, number, boolean, key, UUID or datetime outside it"
         ));
         assert!(
             resolve("user.manager.email")

@@ -59,6 +59,9 @@
 //! # Ok::<(), events_core::SendError>(())
 //! ```
 
+// Input paths never unwrap: bad input is a typed error.
+#![warn(clippy::unwrap_used)]
+
 #![deny(missing_docs)]
 
 // Lets the macros' `::events_core::…` paths resolve inside this crate's own tests and docs.
@@ -102,8 +105,8 @@ pub use uuid;
 /// The common imports: `use events_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AvroEvent, BoxError, Event, EventField, EventsMetadata, OpenEdxEvent, OpenEdxPublicSignal, Responses, SendError,
-        event_data, open_edx_event,
+        AvroEvent, BoxError, Event, EventField, EventsMetadata, OpenEdxEvent, OpenEdxPublicSignal, Responses,
+        SendError, event_data, open_edx_event,
     };
     pub use chrono::{DateTime, Utc};
     pub use std::collections::BTreeMap;

@@ -219,7 +219,10 @@ impl Now {
     pub(crate) fn read() -> Self {
         // A clock set before 1970 reads as the epoch rather than failing the send.
         let elapsed = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-        Now { seconds: elapsed.as_secs(), nanos: elapsed.subsec_nanos() }
+        Now {
+            seconds: elapsed.as_secs(),
+            nanos: elapsed.subsec_nanos(),
+        }
     }
 
     /// The reading as a UTC time truncated to the microsecond, Python's precision. Built from the

@@ -93,7 +93,7 @@ pub trait AnySignal: Send + Sync + 'static {
     fn is_send_event_failure_allowed(&self) -> bool;
     /// See [`OpenEdxPublicSignal::receivers`].
     fn receivers(&self) -> Vec<ReceiverId>;
-    /// The signal as `Any`, for [`downcast`](<dyn AnySignal>::downcast).
+    /// The signal as `Any`, for `downcast`.
     fn as_any(&self) -> &dyn Any;
 }
 

@@ -143,7 +143,8 @@ impl<T: OpenEdxEvent> OpenEdxPublicSignal<T> {
     /// Returns the receivers' responses, or nothing when the signal is disabled.
     pub fn send_event(&self, data: T) -> Result<Responses, SendError> {
         let now = Now::read();
-        let metadata = EventsMetadata::generate(Cow::Borrowed(self.event_type()), T::INFO.minor_version, now.time(), now);
+        let metadata =
+            EventsMetadata::generate(Cow::Borrowed(self.event_type()), T::INFO.minor_version, now.time(), now);
         self.dispatch(metadata, data, false)
     }
 
@@ -171,7 +172,12 @@ impl<T: OpenEdxEvent> OpenEdxPublicSignal<T> {
     /// The metadata a send at `time` would carry.
     pub fn generate_signal_metadata(&self, time: DateTime<Utc>) -> EventsMetadata {
         let time = time.trunc_subsecs(6);
-        EventsMetadata::generate(Cow::Borrowed(self.event_type()), T::INFO.minor_version, time, Now::read())
+        EventsMetadata::generate(
+            Cow::Borrowed(self.event_type()),
+            T::INFO.minor_version,
+            time,
+            Now::read(),
+        )
     }
 
     /// Makes sends call receivers again after [`disable`](Self::disable).

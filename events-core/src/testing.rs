@@ -194,13 +194,13 @@ impl EventsIsolation {
         let slot = receivers
             .entry(signal.event_type())
             .or_insert_with(|| Box::new(Vec::<Receiver<T>>::new()));
-        if let Some(list) = slot.downcast_mut::<Vec<Receiver<T>>>() {
-            if !list.iter().any(|existing| existing.id == id) {
-                list.push(Receiver {
-                    id,
-                    callback: Arc::new(receiver),
-                });
-            }
+        if let Some(list) = slot.downcast_mut::<Vec<Receiver<T>>>()
+            && !list.iter().any(|existing| existing.id == id)
+        {
+            list.push(Receiver {
+                id,
+                callback: Arc::new(receiver),
+            });
         }
     }
 

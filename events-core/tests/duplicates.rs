@@ -41,11 +41,20 @@ fn both_definitions_are_listed_and_the_lookup_names_them() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].event_type, "com.example.analytics.ping.sent.v1");
     assert_eq!(found[0].locations.len(), 2);
-    assert!(found[0].locations.iter().all(|location| location.contains("duplicates.rs:")));
+    assert!(
+        found[0]
+            .locations
+            .iter()
+            .all(|location| location.contains("duplicates.rs:"))
+    );
 
     let error = get_signal_by_type("com.example.analytics.ping.sent.v1").unwrap_err();
     assert!(matches!(&error, RegistryError::DuplicateEventType { locations, .. } if locations.len() == 2));
-    assert!(error.to_string().starts_with("event type `com.example.analytics.ping.sent.v1` is defined more than once: "));
+    assert!(
+        error
+            .to_string()
+            .starts_with("event type `com.example.analytics.ping.sent.v1` is defined more than once: ")
+    );
 
     // Each definition still works on its own.
     let ping = first::PingData::builder().seq(1).build();

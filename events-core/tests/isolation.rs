@@ -45,7 +45,10 @@ fn only_enabled_events_are_sent_and_they_are_captured_in_order() {
     let names: Vec<&str> = sent.iter().map(|event| event.data().login().username()).collect();
     assert_eq!(names, ["ada", "grace"]);
     assert!(events.sent::<SessionEnded>().is_empty());
-    assert_eq!(events.sent_event_types(), ["com.example.learning.session.started.v1"; 2]);
+    assert_eq!(
+        events.sent_event_types(),
+        ["com.example.learning.session.started.v1"; 2]
+    );
 
     events.clear();
     assert!(events.sent::<SessionStarted>().is_empty());
@@ -89,7 +92,9 @@ fn scoped_receivers_see_only_their_isolation() {
     // Another thread, isolated on its own, sends the same event.
     std::thread::spawn(|| {
         let _other = isolate_events().enable(&SESSION_ENDED).start();
-        SESSION_ENDED.send_event(SessionEnded::new(login("someone else"))).unwrap();
+        SESSION_ENDED
+            .send_event(SessionEnded::new(login("someone else")))
+            .unwrap();
     })
     .join()
     .unwrap();
@@ -97,7 +102,10 @@ fn scoped_receivers_see_only_their_isolation() {
 
     let responses = SESSION_ENDED.send_event(SessionEnded::new(login("ada"))).unwrap();
     assert_eq!(mine.load(Ordering::SeqCst), 1);
-    assert_eq!(responses.receivers().map(|id| id.as_str()).collect::<Vec<_>>(), ["counter"]);
+    assert_eq!(
+        responses.receivers().map(|id| id.as_str()).collect::<Vec<_>>(),
+        ["counter"]
+    );
 }
 
 #[test]
@@ -120,7 +128,9 @@ fn a_handle_carries_the_isolation_to_other_threads() {
     let handle = events.handle();
     std::thread::spawn(move || {
         let _entered = handle.enter();
-        SESSION_STARTED.send_event(SessionStarted::new(login("worker"))).unwrap();
+        SESSION_STARTED
+            .send_event(SessionStarted::new(login("worker")))
+            .unwrap();
     })
     .join()
     .unwrap();
@@ -144,7 +154,9 @@ fn isolations_nest_and_restore_the_outer_one() {
 fn enabling_by_type_checks_the_type_and_suggests_close_ones() {
     let builder = isolate_events().enable_types(["com.example.learning.session.started.v1"]);
     assert!(builder.is_ok());
-    let error = isolate_events().enable_types(["com.example.learning.session.stated.v1"]).unwrap_err();
+    let error = isolate_events()
+        .enable_types(["com.example.learning.session.stated.v1"])
+        .unwrap_err();
     assert_eq!(
         error.to_string(),
         "unknown event type `com.example.learning.session.stated.v1`; did you mean one of: \

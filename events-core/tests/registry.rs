@@ -20,7 +20,7 @@ pub struct GradeData {
     minor_version = 3,
     trigger_repository = "example/gradebook example/lms",
     warning = "Not sent for archived courses.",
-    warning = "Sent twice during regrading.",
+    warning = "Sent twice during regrading."
 )]
 pub struct GradeChanged {
     /// The new grade.
@@ -30,7 +30,7 @@ pub struct GradeChanged {
 /// Emitted when a grade is deleted; kept in process only.
 #[open_edx_event(
     type = "com.example.learning.grade.deleted.v1",
-    unserializable = "carries a database handle",
+    unserializable = "carries a database handle"
 )]
 pub struct GradeDeleted {
     /// The deleted grade's id.
@@ -47,10 +47,16 @@ fn a_registered_event_carries_its_annotations() {
     assert_eq!((info.major_version, info.minor_version), (Some(2), 3));
     assert_eq!(info.key_field, Some("grade.username"));
     assert_eq!(info.trigger_repository, Some("example/gradebook example/lms"));
-    assert_eq!(info.warnings, ["Not sent for archived courses.", "Sent twice during regrading."]);
+    assert_eq!(
+        info.warnings,
+        ["Not sent for archived courses.", "Sent twice during regrading."]
+    );
     assert_eq!(info.payload_type, "GradeChanged");
     assert_eq!(info.data.len(), 1);
-    assert_eq!((info.data[0].name, info.data[0].rust_type, info.data[0].doc), ("grade", "GradeData", "The new grade."));
+    assert_eq!(
+        (info.data[0].name, info.data[0].rust_type, info.data[0].doc),
+        ("grade", "GradeData", "The new grade.")
+    );
     assert!(info.file.ends_with("registry.rs"));
     assert!(info.is_serializable());
     assert!(info.codec.is_some());
@@ -68,7 +74,13 @@ fn unserializable_events_register_without_a_codec() {
 #[test]
 fn all_events_is_sorted_and_has_no_duplicates_here() {
     let types: Vec<&str> = all_events().iter().map(|signal| signal.event_type()).collect();
-    assert_eq!(types, ["com.example.learning.grade.changed.v2", "com.example.learning.grade.deleted.v1"]);
+    assert_eq!(
+        types,
+        [
+            "com.example.learning.grade.changed.v2",
+            "com.example.learning.grade.deleted.v1"
+        ]
+    );
     assert!(duplicates().is_empty());
 }
 
@@ -79,7 +91,10 @@ fn an_unknown_type_suggests_the_closest_known_ones() {
         error,
         RegistryError::UnknownEventType {
             event_type: "com.example.learning.grade.changed.v1".into(),
-            suggestions: vec!["com.example.learning.grade.changed.v2", "com.example.learning.grade.deleted.v1"],
+            suggestions: vec![
+                "com.example.learning.grade.changed.v2",
+                "com.example.learning.grade.deleted.v1"
+            ],
         }
     );
     let far = get_signal_by_type("nothing.like.it").unwrap_err();

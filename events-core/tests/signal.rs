@@ -1,8 +1,8 @@
 //! How a signal sends events to its receivers.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::TimeZone;
 use events_core::prelude::*;
@@ -49,7 +49,10 @@ fn receivers_are_called_in_connection_order_with_the_payload_and_fresh_metadata(
     for id in ["first", "second", "third"] {
         let calls = Arc::clone(&calls);
         ORDERED_SENT.connect(id, move |event: &Event<Ordered>| {
-            calls.lock().unwrap().push((id, event.data().note().text().to_owned(), event.metadata().clone()));
+            calls
+                .lock()
+                .unwrap()
+                .push((id, event.data().note().text().to_owned(), event.metadata().clone()));
             Ok(())
         });
     }
@@ -58,16 +61,21 @@ fn receivers_are_called_in_connection_order_with_the_payload_and_fresh_metadata(
     let receivers: Vec<&str> = responses.receivers().map(|id| id.as_str()).collect();
     assert_eq!(receivers, ["first", "second", "third"]);
     let calls = calls.lock().unwrap();
-    assert_eq!(calls.iter().map(|(id, text, _)| (*id, text.as_str())).collect::<Vec<_>>(), [
-        ("first", "hello"),
-        ("second", "hello"),
-        ("third", "hello")
-    ]);
+    assert_eq!(
+        calls
+            .iter()
+            .map(|(id, text, _)| (*id, text.as_str()))
+            .collect::<Vec<_>>(),
+        [("first", "hello"), ("second", "hello"), ("third", "hello")]
+    );
     let metadata = &calls[0].2;
     assert_eq!(metadata.event_type(), "com.example.learning.ordered.sent.v1");
     assert_eq!(metadata.id().get_version_num(), 1);
     assert!((Utc::now() - metadata.time()).num_seconds().abs() < 60);
-    assert!(calls.iter().all(|(_, _, m)| m == metadata), "every receiver sees the same metadata");
+    assert!(
+        calls.iter().all(|(_, _, m)| m == metadata),
+        "every receiver sees the same metadata"
+    );
 }
 
 #[test]
@@ -117,14 +125,23 @@ fn fail_fast_returns_the_first_error_and_skips_the_rest() {
     let error = FAILFAST_ERR.send_event(FailFastErr::new(note("x"))).unwrap_err();
 
     match &error {
-        SendError::ReceiverFailed { event_type, receiver, source, .. } => {
+        SendError::ReceiverFailed {
+            event_type,
+            receiver,
+            source,
+            ..
+        } => {
             assert_eq!(*event_type, "com.example.learning.failfast.err.v1");
             assert_eq!(receiver.as_str(), "fails");
             assert_eq!(source.to_string(), "nope");
         }
         other => panic!("unexpected {other:?}"),
     }
-    assert!(error.to_string().starts_with("receiver `fails` of `com.example.learning.failfast.err.v1` failed on event "));
+    assert!(
+        error
+            .to_string()
+            .starts_with("receiver `fails` of `com.example.learning.failfast.err.v1` failed on event ")
+    );
     assert_eq!(later.load(Ordering::SeqCst), 0);
 }
 
@@ -208,18 +225,27 @@ fn custom_metadata_is_passed_through_and_marks_the_event_as_from_the_bus() {
     });
     let produced = EventsMetadata::new("com.example.learning.custom.sent.v1").with_source("openedx/lms/web");
 
-    CUSTOM_SENT.send_event_with_custom_metadata(produced.clone(), Custom::new(note("x"))).unwrap();
+    CUSTOM_SENT
+        .send_event_with_custom_metadata(produced.clone(), Custom::new(note("x")))
+        .unwrap();
     assert_eq!(*seen.lock().unwrap(), Some((produced, true)));
 
     CUSTOM_SENT.send_event(Custom::new(note("x"))).unwrap();
-    assert!(!seen.lock().unwrap().as_ref().unwrap().1, "a local send is not from the bus");
+    assert!(
+        !seen.lock().unwrap().as_ref().unwrap().1,
+        "a local send is not from the bus"
+    );
 }
 
 #[test]
 fn custom_metadata_of_another_event_type_is_refused() {
     let other = EventsMetadata::new("com.example.learning.other.sent.v1");
-    let error = CUSTOM_SENT.send_event_with_custom_metadata(other, Custom::new(note("x"))).unwrap_err();
-    assert!(matches!(error, SendError::MetadataMismatch { found, .. } if found == "com.example.learning.other.sent.v1"));
+    let error = CUSTOM_SENT
+        .send_event_with_custom_metadata(other, Custom::new(note("x")))
+        .unwrap_err();
+    assert!(
+        matches!(error, SendError::MetadataMismatch { found, .. } if found == "com.example.learning.other.sent.v1")
+    );
 }
 
 #[test]
@@ -229,12 +255,22 @@ fn a_receiver_may_connect_another_receiver_while_the_event_is_being_sent() {
         Ok(())
     });
     let first = REENTRANT_SENT.send_event(Reentrant::new(note("x"))).unwrap();
-    assert_eq!(first.len(), 1, "the receiver list is a snapshot taken when the send starts");
+    assert_eq!(
+        first.len(),
+        1,
+        "the receiver list is a snapshot taken when the send starts"
+    );
     let second = REENTRANT_SENT.send_event(Reentrant::new(note("x"))).unwrap();
-    assert_eq!(second.receivers().map(|id| id.as_str()).collect::<Vec<_>>(), ["connector", "late"]);
+    assert_eq!(
+        second.receivers().map(|id| id.as_str()).collect::<Vec<_>>(),
+        ["connector", "late"]
+    );
 }
 
 #[test]
 fn the_signal_displays_like_the_python_repr() {
-    assert_eq!(format!("{:?}", ORDERED_SENT), "<OpenEdxPublicSignal: com.example.learning.ordered.sent.v1>");
+    assert_eq!(
+        format!("{:?}", ORDERED_SENT),
+        "<OpenEdxPublicSignal: com.example.learning.ordered.sent.v1>"
+    );
 }

@@ -40,7 +40,7 @@ pub struct BadgeData {
 #[open_edx_event(
     type = "com.acme.learning.badge.awarded.v1",
     key_field = "badge.learner.username",
-    trigger_repository = "acme/badge-service",
+    trigger_repository = "acme/badge-service"
 )]
 pub struct BadgeAwarded {
     /// The badge that was awarded.
@@ -63,7 +63,7 @@ pub struct InvoiceData {
     type = "com.acme.billing.invoice.paid.v2",
     subdomain = "billing",
     key_field = "invoice.number",
-    minor_version = 1,
+    minor_version = 1
 )]
 pub struct InvoicePaid {
     /// The invoice that was paid.
@@ -72,7 +72,12 @@ pub struct InvoicePaid {
 
 /// Awards a badge: what the badge service calls, and where the event is sent from.
 pub fn award_badge(learner: LearnerData, slug: &str, at: DateTime<Utc>) -> Result<BadgeData, SendError> {
-    let badge = BadgeData::builder().uuid(Uuid::new_v4()).slug(slug).learner(learner).awarded_at(at).build();
+    let badge = BadgeData::builder()
+        .uuid(Uuid::new_v4())
+        .slug(slug)
+        .learner(learner)
+        .awarded_at(at)
+        .build();
     BADGE_AWARDED.send_event_at(at, BadgeAwarded::new(badge.clone()))?;
     Ok(badge)
 }
