@@ -1,5 +1,6 @@
 //! Encoding whole events: Avro for the event bus, and the JSON shape of Python's `to_dict()`.
 
+use std::any::Any;
 use std::io;
 
 use serde::Serialize;
@@ -8,6 +9,8 @@ use serde_json::Value;
 
 use crate::avro::{DecodeError, Reader, event_schema};
 use crate::event::OpenEdxEvent;
+use crate::metadata::EventsMetadata;
+use crate::receiver::Responses;
 use crate::schema::Schema;
 
 /// An event that can travel on the event bus: every event not declared `unserializable`.
@@ -133,6 +136,15 @@ pub struct EventCodec {
     pub avro_to_json: fn(&[u8]) -> Result<Value, DecodeError>,
     /// Encodes a payload given in the `to_dict()` JSON shape.
     pub json_to_avro: fn(Value) -> Result<Vec<u8>, JsonError>,
+    /// Appends the Avro encoding of a payload given as `&dyn Any`; `false` if it is not this
+    /// event's payload type.
+    pub encode_any: fn(&dyn Any, &mut Vec<u8>) -> bool,
+    /// The text of the field at a dotted path of a payload given as `&dyn Any`, as the Python
+    /// producer reads an event key; `None` if the path does not lead to a value.
+    pub field_text_any: fn(&dyn Any, &str) -> Option<String>,
+    /// Decodes Avro bytes and re-sends the event on its signal with the given metadata, as an
+    /// event bus consumer does.
+    pub send_avro: fn(EventsMetadata, &[u8]) -> Result<Responses, DeliveryError>,
 }
 
 impl EventCodec {
@@ -142,8 +154,67 @@ impl EventCodec {
             schema: T::avro_schema,
             avro_to_json: avro_to_json::<T>,
             json_to_avro: json_to_avro::<T>,
+            encode_any: encode_any::<T>,
+            field_text_any: field_text_any::<T>,
+            send_avro: send_avro::<T>,
         }
     }
+}
+
+fn encode_any<T: AvroEvent>(data: &dyn Any, out: &mut Vec<u8>) -> bool {
+    match data.downcast_ref::<T>() {
+        Some(event) => {
+            event.encode_avro(out);
+            true
+        }
+        None => false,
+    }
+}
+
+fn field_text_any<T: AvroEvent>(data: &dyn Any, path: &str) -> Option<String> {
+    let event = data.downcast_ref::<T>()?;
+    let json = event.to_json_value();
+    let mut value = &json;
+    for segment in path.split('.') {
+        value = value.get(segment)?;
+    }
+    match value {
+        Value::String(text) => Some(text.clone()),
+        // Python's str() of a bool.
+        Value::Bool(flag) => Some(if *flag { "True" } else { "False" }.to_owned()),
+        Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    }
+}
+
+fn send_avro<T: AvroEvent>(metadata: EventsMetadata, bytes: &[u8]) -> Result<Responses, DeliveryError> {
+    let event = T::from_avro(bytes).map_err(DeliveryError::Decode)?;
+    T::signal()
+        .send_event_with_custom_metadata(metadata, event)
+        .map_err(DeliveryError::Send)
+}
+
+/// Why an event received from the bus could not be delivered to its receivers.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeliveryError {
+    /// No linked crate defines the event type (or several do).
+    #[error(transparent)]
+    Registry(#[from] crate::RegistryError),
+    /// The event type exists but cannot travel on the bus.
+    #[error("{event_type} cannot be received from the event bus: {reason}")]
+    NotSerializable {
+        /// The event type.
+        event_type: &'static str,
+        /// Why it is not serializable.
+        reason: &'static str,
+    },
+    /// The payload bytes do not decode.
+    #[error(transparent)]
+    Decode(DecodeError),
+    /// The send failed (fail-fast receivers, or metadata for another type).
+    #[error(transparent)]
+    Send(crate::SendError),
 }
 
 fn avro_to_json<T: AvroEvent>(bytes: &[u8]) -> Result<Value, DecodeError> {

@@ -61,7 +61,6 @@
 
 // Input paths never unwrap: bad input is a typed error.
 #![warn(clippy::unwrap_used)]
-
 #![deny(missing_docs)]
 
 // Lets the macros' `::events_core::…` paths resolve inside this crate's own tests and docs.
@@ -69,6 +68,7 @@
 extern crate self as events_core;
 
 pub mod avro;
+pub mod bus;
 mod codec;
 mod custom_type;
 pub mod datetime;
@@ -86,7 +86,7 @@ mod signal;
 pub mod testing;
 mod uuid_v1;
 
-pub use codec::{AvroEvent, EventCodec, JsonError};
+pub use codec::{AvroEvent, DeliveryError, EventCodec, JsonError};
 pub use custom_type::CustomType;
 pub use error::{RegistryError, SendError};
 pub use event::{Event, OpenEdxEvent};

@@ -5,12 +5,13 @@
 
 use std::any::Any;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::codec::EventCodec;
 use crate::error::RegistryError;
 use crate::event::OpenEdxEvent;
-use crate::receiver::ReceiverId;
+use crate::metadata::EventsMetadata;
+use crate::receiver::{BoxError, ReceiverId};
 use crate::schema::Schema;
 use crate::signal::OpenEdxPublicSignal;
 
@@ -77,6 +78,20 @@ pub struct DataKeyInfo {
     pub schema: Option<&'static Schema>,
 }
 
+/// An event seen without its payload type.
+#[derive(Debug)]
+pub struct ErasedEvent<'a> {
+    /// The event's metadata.
+    pub metadata: &'a EventsMetadata,
+    /// The payload, to downcast or hand to the event's [`EventCodec`].
+    pub data: &'a dyn Any,
+    /// Whether the event was received from the event bus.
+    pub from_event_bus: bool,
+}
+
+/// A receiver of [`ErasedEvent`]s.
+pub type ErasedReceiver = Arc<dyn Fn(&ErasedEvent<'_>) -> Result<(), BoxError> + Send + Sync>;
+
 /// A signal of any event type, as the registry holds it.
 pub trait AnySignal: Send + Sync + 'static {
     /// The event's registration record.
@@ -93,6 +108,11 @@ pub trait AnySignal: Send + Sync + 'static {
     fn is_send_event_failure_allowed(&self) -> bool;
     /// See [`OpenEdxPublicSignal::receivers`].
     fn receivers(&self) -> Vec<ReceiverId>;
+    /// Connects a receiver that sees the payload as `&dyn Any`, for code that handles events
+    /// of any type, such as the event bus producer; returns whether it was newly connected.
+    fn connect_erased(&self, id: ReceiverId, receiver: ErasedReceiver) -> bool;
+    /// See [`OpenEdxPublicSignal::disconnect`].
+    fn disconnect(&self, id: &str) -> bool;
     /// The signal as `Any`, for `downcast`.
     fn as_any(&self) -> &dyn Any;
 }

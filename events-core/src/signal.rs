@@ -12,7 +12,7 @@ use crate::error::SendError;
 use crate::event::{Event, OpenEdxEvent};
 use crate::metadata::{EventsMetadata, Now};
 use crate::receiver::{BoxError, Receiver, ReceiverError, ReceiverId, ReceiverResponse, Responses};
-use crate::registry::{AnySignal, EventInfo};
+use crate::registry::{AnySignal, ErasedEvent, ErasedReceiver, EventInfo};
 use crate::testing;
 
 /// The signal of one Open edX event type: receivers connect to it and senders send through it.
@@ -308,6 +308,21 @@ impl<T: OpenEdxEvent> AnySignal for OpenEdxPublicSignal<T> {
 
     fn receivers(&self) -> Vec<ReceiverId> {
         OpenEdxPublicSignal::receivers(self)
+    }
+
+    fn connect_erased(&self, id: ReceiverId, receiver: ErasedReceiver) -> bool {
+        self.connect(id, move |event: &Event<T>| {
+            receiver(&ErasedEvent {
+                metadata: event.metadata(),
+                data: event.data(),
+                from_event_bus: event.from_event_bus(),
+            })
+        })
+        .is_new()
+    }
+
+    fn disconnect(&self, id: &str) -> bool {
+        OpenEdxPublicSignal::disconnect(self, id)
     }
 
     fn as_any(&self) -> &dyn std::any::Any {

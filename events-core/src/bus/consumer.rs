@@ -1,0 +1,440 @@
+//! Consuming events: reading a stream in a consumer group, re-sending each event on its signal,
+//! dead-lettering what cannot be delivered, and acknowledging everything read.
+//!
+//! The loop is written once for every broker: a broker provides a [`StreamBackend`], and
+//! [`Consumer`] supplies the semantics of `edx-event-bus-redis` — own pending entries first
+//! after a restart, idle entries of other consumers claimed, at-least-once delivery, a
+//! consecutive-error limit — plus a dead-letter stream, so that an entry is never acknowledged
+//! without either reaching its receivers or being recorded with the reason it did not.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::codec::DeliveryError;
+use crate::receiver::{ReceiverError, Responses};
+use crate::registry;
+
+use super::message::{BusMessage, StreamEntry};
+
+/// The suffix of the stream that receives the entries of `{stream}` that could not be
+/// delivered.
+pub const DEAD_LETTER_SUFFIX: &str = "-dead-letter";
+
+/// The dead-letter stream of `stream`.
+pub fn dead_letter_stream(stream: &str) -> String {
+    format!("{stream}{DEAD_LETTER_SUFFIX}")
+}
+
+/// The fields of a dead-letter entry: the original fields, then why and where it failed.
+pub fn dead_letter_fields(entry: &StreamEntry, reason: &str, group: &str, consumer: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut fields = entry.fields.clone();
+    fields.push((b"dead_letter_reason".to_vec(), reason.as_bytes().to_vec()));
+    fields.push((b"dead_letter_entry_id".to_vec(), entry.id.as_bytes().to_vec()));
+    fields.push((b"dead_letter_group".to_vec(), group.as_bytes().to_vec()));
+    fields.push((b"dead_letter_consumer".to_vec(), consumer.as_bytes().to_vec()));
+    fields
+}
+
+/// Re-sends an event received from the bus on its signal, with the metadata it was produced
+/// with; receivers see it as coming from the bus.
+pub fn deliver(message: &BusMessage) -> Result<Responses, DeliveryError> {
+    let signal = registry::get_signal_by_type(message.metadata.event_type())?;
+    let info = signal.info();
+    let codec = info.codec.ok_or(DeliveryError::NotSerializable {
+        event_type: info.event_type,
+        reason: info.unserializable.unwrap_or("it has no codec"),
+    })?;
+    (codec.send_avro)(message.metadata.clone(), &message.data)
+}
+
+/// Where a consumer group starts reading, as `edx-event-bus-redis` chooses it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum StartFrom {
+    /// Only entries added from now on: unread entries are skipped (the default).
+    #[default]
+    Latest,
+    /// Where the group left off, or the start of the stream for a new group
+    /// (`check_backlog`).
+    Backlog,
+    /// After the given entry id (`last_read_msg_id`).
+    After(String),
+}
+
+/// The broker operations a [`Consumer`] needs, for one stream, group and consumer name.
+pub trait StreamBackend {
+    /// The broker's error.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Entries delivered to this consumer before and not acknowledged, oldest first.
+    fn read_pending(&mut self, count: usize) -> Result<Vec<StreamEntry>, Self::Error>;
+
+    /// Takes over entries pending for other consumers of the group for at least `min_idle`.
+    fn claim_idle(&mut self, min_idle: Duration, count: usize) -> Result<Vec<StreamEntry>, Self::Error>;
+
+    /// Entries never delivered to the group, waiting up to `block` for one to arrive.
+    fn read_new(&mut self, count: usize, block: Duration) -> Result<Vec<StreamEntry>, Self::Error>;
+
+    /// Acknowledges entries: they are no longer pending. A backend may defer the acknowledgement
+    /// until [`flush`](Self::flush), e.g. to send a batch's acknowledgements in one round trip;
+    /// entries not yet flushed when a consumer dies are delivered again (at least once).
+    fn ack(&mut self, ids: &[&str]) -> Result<(), Self::Error>;
+
+    /// Sends deferred acknowledgements; called after each batch.
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+
+    /// Records `entry` in the dead-letter stream with `reason`.
+    fn dead_letter(&mut self, entry: &StreamEntry, reason: &str) -> Result<(), Self::Error>;
+
+    /// `stream/group/consumer`, for logs and errors.
+    fn describe(&self) -> String;
+}
+
+/// How a [`Consumer`] polls and when it gives up.
+#[derive(Debug, Clone)]
+pub struct ConsumerOptions {
+    /// Entries read per request.
+    pub batch_size: usize,
+    /// How long a read waits for new entries.
+    pub poll_timeout: Duration,
+    /// Claim entries other consumers have left pending this long (crashed consumers).
+    pub claim_idle: Option<Duration>,
+    /// Stop with an error after this many errors in a row (broker errors and undeliverable
+    /// entries); a delivered entry resets the count.
+    pub consecutive_error_limit: Option<u32>,
+    /// Stop after handling this many entries.
+    pub max_messages: Option<u64>,
+    /// The first pause after a broker error; it doubles up to `max_backoff`.
+    pub initial_backoff: Duration,
+    /// The longest pause after a broker error.
+    pub max_backoff: Duration,
+}
+
+impl Default for ConsumerOptions {
+    fn default() -> Self {
+        ConsumerOptions {
+            batch_size: 100,
+            poll_timeout: Duration::from_secs(1),
+            claim_idle: None,
+            consecutive_error_limit: None,
+            max_messages: None,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(5),
+        }
+    }
+}
+
+/// What happened to one entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every receiver succeeded.
+    Delivered,
+    /// Recorded in the dead-letter stream with this reason.
+    DeadLettered(String),
+}
+
+/// One handled entry, as passed to an observer (see [`Consumer::observe`]).
+#[derive(Debug)]
+pub struct Handled<'a> {
+    /// The entry read.
+    pub entry: &'a StreamEntry,
+    /// The event it holds, if readable.
+    pub message: Option<&'a BusMessage>,
+    /// What happened.
+    pub outcome: &'a Outcome,
+}
+
+/// Counts of what a consumer has done.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConsumerStats {
+    /// Entries whose receivers all succeeded.
+    pub delivered: u64,
+    /// Entries recorded in the dead-letter stream.
+    pub dead_lettered: u64,
+    /// Broker errors met (each followed by a retry).
+    pub broker_errors: u64,
+}
+
+impl ConsumerStats {
+    /// Entries handled either way.
+    pub fn handled(&self) -> u64 {
+        self.delivered + self.dead_lettered
+    }
+}
+
+/// Why a consumer stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsumerError<E: std::error::Error + 'static> {
+    /// Too many errors in a row: the consumer is probably stuck and should be restarted.
+    #[error("{consumer}: {count} consecutive errors, the last: {last}")]
+    TooManyErrors {
+        /// The consumer.
+        consumer: String,
+        /// How many.
+        count: u32,
+        /// The last one.
+        last: String,
+    },
+    /// A broker error, from [`Consumer::poll`].
+    #[error("{consumer}: {source}")]
+    Broker {
+        /// The consumer.
+        consumer: String,
+        /// The error.
+        #[source]
+        source: E,
+    },
+}
+
+/// Asks a running [`Consumer`] to stop after the entry it is handling.
+#[derive(Debug, Clone, Default)]
+pub struct ShutdownHandle(Arc<AtomicBool>);
+
+impl ShutdownHandle {
+    /// Requests the stop.
+    pub fn shutdown(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether a stop was requested.
+    pub fn is_shutdown(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Working through entries left pending by an earlier run (or claimed).
+    Recovering,
+    /// Reading new entries.
+    Live,
+}
+
+type Observer = Box<dyn FnMut(&Handled<'_>) + Send>;
+
+/// A consumer loop over a [`StreamBackend`].
+pub struct Consumer<B: StreamBackend> {
+    backend: B,
+    options: ConsumerOptions,
+    shutdown: ShutdownHandle,
+    phase: Phase,
+    last_claim: Option<Instant>,
+    consecutive_errors: u32,
+    stats: ConsumerStats,
+    observer: Option<Observer>,
+}
+
+impl<B: StreamBackend> Consumer<B> {
+    /// A consumer reading through `backend`.
+    pub fn new(backend: B, options: ConsumerOptions) -> Self {
+        Consumer {
+            backend,
+            options,
+            shutdown: ShutdownHandle::default(),
+            phase: Phase::Recovering,
+            last_claim: None,
+            consecutive_errors: 0,
+            stats: ConsumerStats::default(),
+            observer: None,
+        }
+    }
+
+    /// Calls `observer` after each handled entry (to print it, count it, …).
+    pub fn observe(mut self, observer: impl FnMut(&Handled<'_>) + Send + 'static) -> Self {
+        self.observer = Some(Box::new(observer));
+        self
+    }
+
+    /// A handle that stops [`run`](Self::run) from another thread or a signal handler.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        self.shutdown.clone()
+    }
+
+    /// What the consumer has done so far.
+    pub fn stats(&self) -> ConsumerStats {
+        self.stats
+    }
+
+    /// The backend, e.g. to inspect an in-memory bus in tests.
+    pub fn backend(&mut self) -> &mut B {
+        &mut self.backend
+    }
+
+    /// Runs until shut down, until `max_messages` entries are handled, or until the
+    /// consecutive-error limit is reached. Broker errors are logged and retried with backoff.
+    pub fn run(&mut self) -> Result<ConsumerStats, ConsumerError<B::Error>> {
+        let mut backoff = self.options.initial_backoff;
+        tracing::info!(consumer = %self.backend.describe(), "consumer started");
+        while !self.is_done() {
+            match self.poll() {
+                Ok(_) => backoff = self.options.initial_backoff,
+                Err(ConsumerError::Broker { source, .. }) => {
+                    self.stats.broker_errors += 1;
+                    self.consecutive_errors += 1;
+                    tracing::error!(consumer = %self.backend.describe(), error = %source,
+                        consecutive_errors = self.consecutive_errors, "event bus read failed; retrying");
+                    self.check_error_limit(&source.to_string())?;
+                    self.pause(backoff);
+                    backoff = (backoff * 2).min(self.options.max_backoff);
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        tracing::info!(consumer = %self.backend.describe(), ?self.stats, "consumer stopped");
+        Ok(self.stats)
+    }
+
+    /// Reads one batch (pending, claimed or new entries) and handles it; returns how many
+    /// entries were handled. Stops early on shutdown or `max_messages`.
+    pub fn poll(&mut self) -> Result<usize, ConsumerError<B::Error>> {
+        let count = self.remaining_budget();
+        let entries = self.fetch(count).map_err(|source| self.broker_error(source))?;
+        let mut handled = 0;
+        let mut result = Ok(());
+        for entry in &entries {
+            if self.shutdown.is_shutdown() {
+                break;
+            }
+            result = self.handle(entry);
+            if result.is_err() {
+                break;
+            }
+            handled += 1;
+        }
+        // Acknowledgements of the entries handled so far go out even when the batch stopped early.
+        self.backend.flush().map_err(|source| self.broker_error(source))?;
+        result.map(|()| handled)
+    }
+
+    fn fetch(&mut self, count: usize) -> Result<Vec<StreamEntry>, B::Error> {
+        let claim_due = self
+            .options
+            .claim_idle
+            .filter(|idle| self.last_claim.is_none_or(|at| at.elapsed() >= *idle));
+        if let Some(idle) = claim_due {
+            self.last_claim = Some(Instant::now());
+            let claimed = self.backend.claim_idle(idle, count)?;
+            if !claimed.is_empty() {
+                tracing::warn!(consumer = %self.backend.describe(), count = claimed.len(),
+                    "claimed entries left pending by another consumer");
+                self.phase = Phase::Recovering;
+            }
+        }
+        if self.phase == Phase::Recovering {
+            let pending = self.backend.read_pending(count)?;
+            if !pending.is_empty() {
+                return Ok(pending);
+            }
+            self.phase = Phase::Live;
+        }
+        self.backend.read_new(count, self.options.poll_timeout)
+    }
+
+    fn handle(&mut self, entry: &StreamEntry) -> Result<(), ConsumerError<B::Error>> {
+        let message = entry.message();
+        let outcome = match &message {
+            Err(error) => Outcome::DeadLettered(format!("unreadable entry: {error}")),
+            Ok(message) => match catch_unwind(AssertUnwindSafe(|| deliver(message))) {
+                Ok(Ok(responses)) if responses.all_ok() => Outcome::Delivered,
+                Ok(Ok(responses)) => Outcome::DeadLettered(receiver_failures(&responses)),
+                Ok(Err(error)) => Outcome::DeadLettered(error.to_string()),
+                Err(panic) => {
+                    Outcome::DeadLettered(format!("a receiver panicked: {}", ReceiverError::from_panic(panic)))
+                }
+            },
+        };
+        if let Outcome::DeadLettered(reason) = &outcome {
+            // Recorded before the ack: if the broker fails here the entry stays pending and is
+            // read again, rather than being acknowledged without a trace.
+            self.backend
+                .dead_letter(entry, reason)
+                .map_err(|source| self.broker_error(source))?;
+            tracing::error!(consumer = %self.backend.describe(), entry_id = %entry.id,
+                event_id = message.as_ref().map(|m| m.metadata.id().to_string()).unwrap_or_default(),
+                %reason, "event dead-lettered");
+        }
+        self.backend
+            .ack(&[&entry.id])
+            .map_err(|source| self.broker_error(source))?;
+        match &outcome {
+            Outcome::Delivered => {
+                self.stats.delivered += 1;
+                self.consecutive_errors = 0;
+            }
+            Outcome::DeadLettered(reason) => {
+                self.stats.dead_lettered += 1;
+                self.consecutive_errors += 1;
+                self.check_error_limit(reason)?;
+            }
+        }
+        if let Some(observer) = &mut self.observer {
+            observer(&Handled {
+                entry,
+                message: message.as_ref().ok(),
+                outcome: &outcome,
+            });
+        }
+        Ok(())
+    }
+
+    fn check_error_limit(&self, last: &str) -> Result<(), ConsumerError<B::Error>> {
+        match self.options.consecutive_error_limit {
+            Some(limit) if self.consecutive_errors >= limit => Err(ConsumerError::TooManyErrors {
+                consumer: self.backend.describe(),
+                count: self.consecutive_errors,
+                last: last.to_owned(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn broker_error(&self, source: B::Error) -> ConsumerError<B::Error> {
+        ConsumerError::Broker {
+            consumer: self.backend.describe(),
+            source,
+        }
+    }
+
+    fn remaining_budget(&self) -> usize {
+        let batch = self.options.batch_size.max(1);
+        match self.options.max_messages {
+            Some(max) => batch.min(usize::try_from(max.saturating_sub(self.stats.handled())).unwrap_or(usize::MAX)),
+            None => batch,
+        }
+    }
+
+    fn is_done(&self) -> bool {
+        self.shutdown.is_shutdown() || self.options.max_messages.is_some_and(|max| self.stats.handled() >= max)
+    }
+
+    /// Sleeps for `duration`, waking early on shutdown.
+    fn pause(&self, duration: Duration) {
+        let until = Instant::now() + duration;
+        while !self.shutdown.is_shutdown() {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            std::thread::sleep(left.min(Duration::from_millis(20)));
+        }
+    }
+}
+
+fn receiver_failures(responses: &Responses) -> String {
+    let failures: Vec<String> = responses
+        .failures()
+        .map(|response| match response.outcome() {
+            Err(error) => format!("{}: {error}", response.receiver()),
+            Ok(()) => response.receiver().to_string(),
+        })
+        .collect();
+    format!(
+        "{} of {} receivers failed: {}",
+        failures.len(),
+        responses.len(),
+        failures.join("; ")
+    )
+}

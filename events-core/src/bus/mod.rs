@@ -1,0 +1,66 @@
+//! The event bus: publishing events to other services and receiving theirs.
+//!
+//! A service publishes the events named in its [`ProducerConfig`] (the Rust form of
+//! `EVENT_BUS_PRODUCER_CONFIG`): [`connect_producer`] connects a receiver to each configured
+//! signal that encodes the event in Avro and hands it to an [`EventBusProducer`]. A consuming
+//! service runs a [`Consumer`] on a topic: each entry is decoded and re-sent on its signal with
+//! the producer's metadata, so local receivers run as if the event had happened here, and the
+//! event is marked as coming from the bus so that it is not published again.
+//!
+//! The wire format is that of `edx-event-bus-redis` ([`BusMessage::to_fields`]). The
+//! [`InMemoryBus`] keeps the same model in process memory; the Redis Streams backend lives in
+//! the `events-bus-redis` crate.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use events_core::bus::{self, Consumer, ConsumerOptions, InMemoryBus, ProducerConfig, StartFrom, TopicPrefix};
+//! use events_core::prelude::*;
+//!
+//! /// A login.
+//! #[event_data]
+//! pub struct LoginData {
+//!     /// Who logged in.
+//!     username: String,
+//! }
+//!
+//! /// Emitted when a session resumes.
+//! #[open_edx_event(type = "com.example.learning.session.resumed.v1")]
+//! pub struct SessionResumed {
+//!     /// The login.
+//!     login: LoginData,
+//! }
+//!
+//! let bus = InMemoryBus::new();
+//! let config = ProducerConfig::default().publish("com.example.learning.session.resumed.v1", "sessions", "login.username")?;
+//! let binding = bus::connect_producer(&config, Arc::new(bus.clone()), &TopicPrefix::none())?;
+//! let mut consumer = Consumer::new(
+//!     bus.consumer("sessions", "audit", "worker-1", StartFrom::Backlog),
+//!     ConsumerOptions { max_messages: Some(1), ..ConsumerOptions::default() },
+//! );
+//!
+//! let login = LoginData::builder().username("ada").build();
+//! SESSION_RESUMED.send_event(SessionResumed::new(login))?;
+//! assert_eq!(bus.entries("sessions").len(), 1);
+//!
+//! // The consumer re-sends the event; the producer does not publish it a second time.
+//! let stats = consumer.run()?;
+//! assert_eq!(stats.delivered, 1);
+//! assert_eq!(bus.entries("sessions").len(), 1);
+//! binding.unbind();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod config;
+mod consumer;
+mod memory;
+mod message;
+mod producer;
+
+pub use config::{ConfigError, ProducerConfig, ProducerConfigLayer, TopicConfig, TopicLayer, TopicPrefix};
+pub use consumer::{
+    Consumer, ConsumerError, ConsumerOptions, ConsumerStats, DEAD_LETTER_SUFFIX, Handled, Outcome, ShutdownHandle,
+    StartFrom, StreamBackend, dead_letter_fields, dead_letter_stream, deliver,
+};
+pub use memory::{InMemoryBus, InMemoryConsumer};
+pub use message::{BusMessage, DATA_FIELD, EntryError, HEADER_FIELDS, StreamEntry};
+pub use producer::{EventBusProducer, PRODUCER_RECEIVER_ID, ProduceError, ProducerBinding, connect_producer};

@@ -1,0 +1,540 @@
+//! The event bus: producer configuration, publishing wired to signals, and the consumer loop on
+//! the in-memory bus.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use events_core::bus::{
+    BusMessage, ConfigError, Consumer, ConsumerError, ConsumerOptions, InMemoryBus, Outcome, ProducerConfig,
+    ProducerConfigLayer, StartFrom, StreamBackend, StreamEntry, TopicPrefix, connect_producer,
+};
+use events_core::prelude::*;
+use events_core::testing::isolate_events;
+
+/// A course run.
+#[event_data]
+pub struct RunData {
+    /// The run's id.
+    run_id: String,
+    /// Seats left.
+    seats: i64,
+    /// Whether the run is open.
+    open: bool,
+    /// Its mentor, if any.
+    mentor: Option<String>,
+}
+
+// One event type per test: signals and their producer receivers are process-wide, and tests run
+// in parallel threads.
+macro_rules! run_event {
+    ($name:ident, $type:literal) => {
+        /// Emitted in a test.
+        #[open_edx_event(type = $type, key_field = "run.run_id")]
+        pub struct $name {
+            /// The run.
+            run: RunData,
+        }
+    };
+}
+
+run_event!(Published, "com.example.learning.run.published.v1");
+run_event!(Relayed, "com.example.learning.run.relayed.v1");
+run_event!(Consumed, "com.example.learning.run.consumed.v1");
+run_event!(Redelivered, "com.example.learning.run.redelivered.v1");
+run_event!(Claimed, "com.example.learning.run.claimed.v1");
+run_event!(Refused, "com.example.learning.run.refused.v1");
+run_event!(Limited, "com.example.learning.run.limited.v1");
+run_event!(Positioned, "com.example.learning.run.positioned.v1");
+run_event!(Unconfigured, "com.example.learning.run.unconfigured.v1");
+
+fn run(id: &str) -> RunData {
+    RunData::builder().run_id(id).seats(3).open(true).build()
+}
+
+fn options() -> ConsumerOptions {
+    ConsumerOptions {
+        poll_timeout: Duration::ZERO,
+        ..ConsumerOptions::default()
+    }
+}
+
+fn message_of(bus_entry: &StreamEntry) -> BusMessage {
+    bus_entry.message().expect("a readable entry")
+}
+
+// --- configuration --------------------------------------------------------------------------
+
+#[test]
+fn a_json_config_is_read_and_validated_against_the_registry() {
+    let config = ProducerConfig::from_json(
+        r#"{"com.example.learning.run.published.v1": {
+            "runs": {"event_key_field": "run.run_id", "enabled": true},
+            "archive": {"event_key_field": "run.seats", "enabled": false}
+        }}"#,
+    )
+    .unwrap();
+    let topics: Vec<_> = config
+        .topics("com.example.learning.run.published.v1")
+        .map(|(t, c)| (t, c.enabled))
+        .collect();
+    assert_eq!(topics, [("archive", false), ("runs", true)]);
+    assert_eq!(
+        config.enabled_topics("com.example.learning.run.published.v1").count(),
+        1
+    );
+}
+
+#[test]
+fn a_toml_config_reads_the_same_as_json() {
+    let toml = ProducerConfig::from_toml(
+        r#"
+        ["com.example.learning.run.published.v1".runs]
+        event_key_field = "run.run_id"
+        enabled = true
+        "#,
+    )
+    .unwrap();
+    let json = ProducerConfig::from_json(
+        r#"{"com.example.learning.run.published.v1": {"runs": {"event_key_field": "run.run_id", "enabled": true}}}"#,
+    )
+    .unwrap();
+    assert_eq!(toml, json);
+}
+
+#[test]
+fn configuration_errors_name_the_event_topic_and_problem() {
+    let cases = [
+        (
+            r#"{"com.example.learning.run.publishd.v1": {"runs": {"event_key_field": "run.run_id", "enabled": true}}}"#,
+            "invalid producer configuration for `com.example.learning.run.publishd.v1`: unknown event type \
+             `com.example.learning.run.publishd.v1`; did you mean",
+        ),
+        (
+            r#"{"com.example.learning.run.published.v1": {"runs": {"event_key_field": "run.id", "enabled": true}}}"#,
+            "invalid producer configuration for `com.example.learning.run.published.v1`, topic `runs`: key_field \
+             `run.id` of `com.example.learning.run.published.v1` does not resolve: `RunData` (at `run`) has no field `id`",
+        ),
+        (
+            r#"{"com.example.learning.run.published.v1": {"runs": {"event_key_field": "run.run_id", "enabled": "yes"}}}"#,
+            "invalid producer configuration at `com.example.learning.run.published.v1.runs.enabled`: invalid type: \
+             string \"yes\", expected a boolean",
+        ),
+        (
+            r#"{"com.example.learning.run.published.v1": {"runs": {"enabled": true}}}"#,
+            "invalid producer configuration for `com.example.learning.run.published.v1`, topic `runs`: \
+             `event_key_field` is missing",
+        ),
+        (
+            r#"{"com.example.learning.run.published.v1": {"runs": {"event_key_field": "run.run_id", "enabled": true, "extra": 1}}}"#,
+            "invalid producer configuration at `com.example.learning.run.published.v1.runs.extra`: unknown field `extra`",
+        ),
+        (
+            r#"["not", "a", "map"]"#,
+            "invalid producer configuration at `.`: invalid type: sequence, expected a map",
+        ),
+    ];
+    for (json, expected) in cases {
+        let error = ProducerConfig::from_json(json).unwrap_err().to_string();
+        assert!(error.starts_with(expected), "\n{error}\n{expected}");
+    }
+}
+
+#[test]
+fn config_files_are_read_by_extension_and_errors_name_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("producer.toml");
+    std::fs::write(
+        &good,
+        "[\"com.example.learning.run.published.v1\".runs]\nevent_key_field = \"run.run_id\"\nenabled = true\n",
+    )
+    .unwrap();
+    assert!(ProducerConfig::from_file(&good).is_ok());
+
+    let bad = dir.path().join("producer.json");
+    std::fs::write(
+        &bad,
+        r#"{"com.example.learning.run.published.v1": {"runs": {"enabled": true}}}"#,
+    )
+    .unwrap();
+    let error = ProducerConfig::from_file(&bad).unwrap_err();
+    assert!(matches!(error, ConfigError::InFile { .. }));
+    assert!(
+        error
+            .to_string()
+            .starts_with(&format!("{}: invalid producer configuration", bad.display()))
+    );
+
+    let unknown = dir.path().join("producer.yaml");
+    std::fs::write(&unknown, "").unwrap();
+    assert!(
+        ProducerConfig::from_file(&unknown)
+            .unwrap_err()
+            .to_string()
+            .contains("expected a .toml or .json file")
+    );
+}
+
+#[test]
+fn merging_adds_topics_and_lets_overrides_win_setting_by_setting() {
+    let base = ProducerConfigLayer::from_json(
+        r#"{"com.example.learning.run.published.v1": {
+            "runs": {"event_key_field": "run.run_id", "enabled": true},
+            "archive": {"event_key_field": "run.run_id", "enabled": true}
+        }}"#,
+    )
+    .unwrap();
+    let overrides = ProducerConfigLayer::from_json(
+        r#"{"com.example.learning.run.published.v1": {
+            "archive": {"enabled": false},
+            "audit": {"event_key_field": "run.seats", "enabled": true}
+        }}"#,
+    )
+    .unwrap();
+    let merged = base.merge(&overrides).build().unwrap();
+    let topics: Vec<_> = merged
+        .topics("com.example.learning.run.published.v1")
+        .map(|(topic, config)| (topic, config.enabled, config.event_key_field.as_str()))
+        .collect();
+    assert_eq!(
+        topics,
+        [
+            ("archive", false, "run.run_id"),
+            ("audit", true, "run.seats"),
+            ("runs", true, "run.run_id")
+        ]
+    );
+}
+
+// --- publishing -----------------------------------------------------------------------------
+
+#[test]
+fn sending_an_event_publishes_it_to_each_enabled_topic_with_its_metadata_and_key() {
+    let bus = InMemoryBus::new();
+    let config = ProducerConfig::from_json(
+        r#"{"com.example.learning.run.published.v1": {
+            "runs": {"event_key_field": "run.run_id", "enabled": true},
+            "seats": {"event_key_field": "run.seats", "enabled": true},
+            "off": {"event_key_field": "run.run_id", "enabled": false}
+        }}"#,
+    )
+    .unwrap();
+    let binding = connect_producer(&config, Arc::new(bus.clone()), &TopicPrefix::new("stage")).unwrap();
+    assert_eq!(
+        binding.event_types().collect::<Vec<_>>(),
+        ["com.example.learning.run.published.v1"]
+    );
+
+    let event = Published::new(run("run-1"));
+    let captured = Arc::new(Mutex::new(None));
+    let slot = Arc::clone(&captured);
+    RUN_PUBLISHED.connect("capture", move |e| {
+        *slot.lock().unwrap() = Some(e.metadata().clone());
+        Ok(())
+    });
+    RUN_PUBLISHED.send_event(event.clone()).unwrap();
+    let metadata = captured.lock().unwrap().clone().unwrap();
+
+    for stream in ["stage-runs", "stage-seats"] {
+        let entries = bus.entries(stream);
+        assert_eq!(entries.len(), 1, "{stream}");
+        let message = message_of(&entries[0]);
+        assert_eq!(message.metadata, metadata);
+        assert_eq!(Published::from_avro(&message.data).unwrap(), event);
+    }
+    assert!(bus.entries("stage-off").is_empty());
+    binding.unbind();
+    RUN_PUBLISHED.send_event(event).unwrap();
+    assert_eq!(bus.entries("stage-runs").len(), 1, "unbound: no longer published");
+}
+
+/// A producer recording keys, to see what the wiring computes.
+#[derive(Default)]
+struct KeyRecorder(Mutex<Vec<Option<String>>>);
+
+impl events_core::bus::EventBusProducer for KeyRecorder {
+    fn send(&self, _stream: &str, message: &BusMessage) -> Result<(), events_core::bus::ProduceError> {
+        self.0.lock().unwrap().push(message.key.clone());
+        Ok(())
+    }
+}
+
+#[test]
+fn the_message_key_is_the_text_of_the_key_field() {
+    let recorder = Arc::new(KeyRecorder::default());
+    let config = ProducerConfig::default()
+        .publish("com.example.learning.run.relayed.v1", "by-id", "run.run_id")
+        .unwrap()
+        .publish("com.example.learning.run.relayed.v1", "by-seats", "run.seats")
+        .unwrap()
+        .publish("com.example.learning.run.relayed.v1", "by-open", "run.open")
+        .unwrap();
+    let binding = connect_producer(&config, recorder.clone(), &TopicPrefix::none()).unwrap();
+    RUN_RELAYED.send_event(Relayed::new(run("run-9"))).unwrap();
+    let mut keys = recorder.0.lock().unwrap().clone();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [Some("3".to_owned()), Some("True".to_owned()), Some("run-9".to_owned())]
+    );
+    binding.unbind();
+}
+
+#[test]
+fn an_event_type_without_a_codec_or_unknown_cannot_be_configured() {
+    let error = ProducerConfig::default()
+        .publish("com.example.learning.run.unknown.v1", "t", "run.run_id")
+        .unwrap_err();
+    assert!(error.to_string().contains("unknown event type"));
+    let _ = &RUN_UNCONFIGURED;
+}
+
+// --- consuming ------------------------------------------------------------------------------
+
+#[test]
+fn a_consumer_resends_events_with_the_producer_metadata_and_does_not_republish_them() {
+    let bus = InMemoryBus::new();
+    let config = ProducerConfig::default()
+        .publish("com.example.learning.run.consumed.v1", "runs", "run.run_id")
+        .unwrap();
+    let binding = connect_producer(&config, Arc::new(bus.clone()), &TopicPrefix::none()).unwrap();
+    let mut consumer = Consumer::new(bus.consumer("runs", "lms", "c1", StartFrom::Backlog), options());
+
+    let events = isolate_events().enable(&RUN_CONSUMED).start();
+    RUN_CONSUMED.send_event(Consumed::new(run("run-2"))).unwrap();
+    let produced = events.sent::<Consumed>()[0].clone();
+    events.clear();
+
+    assert_eq!(consumer.poll().unwrap(), 1);
+    let received = events.sent::<Consumed>();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].metadata(), produced.metadata());
+    assert_eq!(received[0].data(), produced.data());
+    assert!(received[0].from_event_bus());
+    assert_eq!(
+        bus.entries("runs").len(),
+        1,
+        "an event from the bus is not published again"
+    );
+    assert!(bus.pending("runs", "lms").is_empty(), "acknowledged");
+    binding.unbind();
+}
+
+#[test]
+fn unacknowledged_entries_are_redelivered_to_the_same_consumer_after_a_restart() {
+    let bus = InMemoryBus::new();
+    let message = BusMessage {
+        metadata: EventsMetadata::new("com.example.learning.run.redelivered.v1"),
+        data: Redelivered::new(run("run-3")).to_avro(),
+        key: None,
+    };
+    use events_core::bus::EventBusProducer;
+    bus.send("runs", &message).unwrap();
+
+    // A first process reads the entry and dies before acknowledging it.
+    let mut crashed = bus.consumer("runs", "lms", "worker", StartFrom::Backlog);
+    assert_eq!(crashed.read_new(10, Duration::ZERO).unwrap().len(), 1);
+    assert_eq!(bus.pending("runs", "lms")[0].1, "worker");
+
+    // The restarted process reads its pending entry before new ones.
+    let events = isolate_events().enable(&RUN_REDELIVERED).start();
+    let mut restarted = Consumer::new(bus.consumer("runs", "lms", "worker", StartFrom::Latest), options());
+    assert_eq!(restarted.poll().unwrap(), 1);
+    assert_eq!(events.sent::<Redelivered>().len(), 1);
+    assert!(bus.pending("runs", "lms").is_empty());
+}
+
+#[test]
+fn entries_left_pending_by_a_dead_consumer_are_claimed_by_another() {
+    let bus = InMemoryBus::new();
+    use events_core::bus::EventBusProducer;
+    for id in ["a", "b"] {
+        let message = BusMessage {
+            metadata: EventsMetadata::new("com.example.learning.run.claimed.v1"),
+            data: Claimed::new(run(id)).to_avro(),
+            key: None,
+        };
+        bus.send("runs", &message).unwrap();
+    }
+    let mut dead = bus.consumer("runs", "lms", "dead", StartFrom::Backlog);
+    assert_eq!(dead.read_new(10, Duration::ZERO).unwrap().len(), 2);
+
+    let events = isolate_events().enable(&RUN_CLAIMED).start();
+    let mut survivor = Consumer::new(
+        bus.consumer("runs", "lms", "survivor", StartFrom::Backlog),
+        ConsumerOptions {
+            claim_idle: Some(Duration::ZERO),
+            ..options()
+        },
+    );
+    assert_eq!(survivor.poll().unwrap(), 2);
+    let ids: Vec<String> = events
+        .sent::<Claimed>()
+        .iter()
+        .map(|e| e.data().run().run_id().to_owned())
+        .collect();
+    assert_eq!(ids, ["a", "b"]);
+    assert!(bus.pending("runs", "lms").is_empty());
+}
+
+#[test]
+fn undeliverable_entries_are_dead_lettered_with_the_reason_and_acknowledged() {
+    let bus = InMemoryBus::new();
+    let good = BusMessage {
+        metadata: EventsMetadata::new("com.example.learning.run.refused.v1"),
+        data: Refused::new(run("ok")).to_avro(),
+        key: None,
+    };
+    let entry_of = |message: &BusMessage| StreamEntry::from_message("0-0", message).fields;
+    let mut missing_header = entry_of(&good);
+    missing_header.retain(|(name, _)| name != b"time");
+    let mut unknown_type = entry_of(&good);
+    unknown_type[0].1 = b"com.example.learning.run.nonexistent.v1".to_vec();
+    let mut bad_avro = entry_of(&good);
+    bad_avro.last_mut().unwrap().1 = vec![0xff];
+    for fields in [missing_header, unknown_type, bad_avro, entry_of(&good)] {
+        bus.add("runs", fields);
+    }
+
+    let events = isolate_events().enable(&RUN_REFUSED).robust().start();
+    events.connect(&RUN_REFUSED, "picky", |event| {
+        if event.data().run().run_id() == "ok" {
+            Err("downstream service unavailable".into())
+        } else {
+            Ok(())
+        }
+    });
+    let outcomes = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&outcomes);
+    let mut consumer = Consumer::new(bus.consumer("runs", "lms", "c1", StartFrom::Backlog), options())
+        .observe(move |handled| sink.lock().unwrap().push(handled.outcome.clone()));
+    assert_eq!(consumer.poll().unwrap(), 4);
+
+    let reasons: Vec<String> = outcomes
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|outcome| match outcome {
+            Outcome::DeadLettered(reason) => reason.clone(),
+            Outcome::Delivered => "delivered".into(),
+        })
+        .collect();
+    assert_eq!(reasons[0], "unreadable entry: the entry has no `time` field");
+    assert!(
+        reasons[1].starts_with("unknown event type `com.example.learning.run.nonexistent.v1`"),
+        "{}",
+        reasons[1]
+    );
+    assert!(
+        reasons[2].starts_with("com.example.learning.run.refused.v1: run.run_id: "),
+        "{}",
+        reasons[2]
+    );
+    assert_eq!(
+        reasons[3],
+        "1 of 1 receivers failed: picky: downstream service unavailable"
+    );
+
+    let dead = bus.entries("runs-dead-letter");
+    assert_eq!(dead.len(), 4);
+    let originals = bus.entries("runs");
+    for (dead, original) in dead.iter().zip(&originals) {
+        assert_eq!(dead.field("dead_letter_entry_id"), Some(original.id.as_bytes()));
+        assert_eq!(dead.field("dead_letter_group"), Some(&b"lms"[..]));
+        assert_eq!(
+            &dead.fields[..original.fields.len()],
+            &original.fields[..],
+            "original fields kept"
+        );
+    }
+    assert!(bus.pending("runs", "lms").is_empty(), "everything read is acknowledged");
+    assert_eq!(consumer.stats().dead_lettered, 4);
+}
+
+#[test]
+fn the_consecutive_error_limit_stops_the_consumer() {
+    let bus = InMemoryBus::new();
+    for _ in 0..3 {
+        bus.add(
+            "runs",
+            vec![(b"type".to_vec(), b"com.example.learning.run.limited.v1".to_vec())],
+        );
+    }
+    let mut consumer = Consumer::new(
+        bus.consumer("runs", "lms", "c1", StartFrom::Backlog),
+        ConsumerOptions {
+            consecutive_error_limit: Some(2),
+            ..options()
+        },
+    );
+    let error = consumer.run().unwrap_err();
+    assert!(
+        matches!(&error, ConsumerError::TooManyErrors { count: 2, .. }),
+        "{error}"
+    );
+    assert_eq!(bus.entries("runs-dead-letter").len(), 2);
+    let _ = &RUN_LIMITED;
+}
+
+#[test]
+fn start_positions_follow_edx_event_bus_redis() {
+    let bus = InMemoryBus::new();
+    let add = |id: &str| {
+        let message = BusMessage {
+            metadata: EventsMetadata::new("com.example.learning.run.positioned.v1"),
+            data: Positioned::new(run(id)).to_avro(),
+            key: None,
+        };
+        events_core::bus::EventBusProducer::send(&bus, "runs", &message).unwrap();
+    };
+    add("before");
+    let first_id = bus.entries("runs")[0].id.clone();
+    add("second");
+
+    let ids = |start: StartFrom, group: &str| -> Vec<String> {
+        let mut consumer = bus.consumer("runs", group, "c", start);
+        consumer
+            .read_new(10, Duration::ZERO)
+            .unwrap()
+            .iter()
+            .map(|e| e.id.clone())
+            .collect()
+    };
+    let all: Vec<String> = bus.entries("runs").iter().map(|e| e.id.clone()).collect();
+    assert_eq!(
+        ids(StartFrom::Backlog, "backlog"),
+        all,
+        "a new group with check_backlog reads the whole stream"
+    );
+    assert!(
+        ids(StartFrom::Latest, "latest").is_empty(),
+        "by default only new entries are read"
+    );
+    assert_eq!(
+        ids(StartFrom::After(first_id), "after"),
+        all[1..],
+        "last_read_msg_id replays after that entry"
+    );
+}
+
+#[test]
+fn shutdown_stops_a_running_consumer() {
+    let bus = InMemoryBus::new();
+    let mut consumer = Consumer::new(
+        bus.consumer("idle", "lms", "c1", StartFrom::Latest),
+        ConsumerOptions {
+            poll_timeout: Duration::from_millis(20),
+            ..ConsumerOptions::default()
+        },
+    );
+    let handle = consumer.shutdown_handle();
+    let polls = Arc::new(AtomicUsize::new(0));
+    let stopper = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        handle.shutdown();
+    });
+    let stats = consumer.run().unwrap();
+    stopper.join().unwrap();
+    assert_eq!(stats.handled(), 0);
+    let _ = polls.load(Ordering::SeqCst);
+}
