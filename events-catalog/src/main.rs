@@ -1,3 +1,12 @@
-//! The `openedx-events` command.
+//! `openedx-events`: the catalog, Avro tools and event bus client for Open edX events.
 
-fn main() {}
+// Input paths never unwrap: bad input is a typed error.
+#![warn(clippy::unwrap_used)]
+
+mod cli;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    cli::run()
+}

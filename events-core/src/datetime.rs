@@ -12,7 +12,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike, Utc};
+use chrono::{DateTime, Utc};
 
 /// The longest text [`IsoFormat`] produces: `-262143-12-31T23:59:59.999999+00:00` is 35 bytes.
 const MAX_LEN: usize = 40;
@@ -45,28 +45,33 @@ impl IsoFormat {
             buf: [0; MAX_LEN],
             len: 0,
         };
-        let year = time.year();
+        // The calendar fields come from the timestamp by integer arithmetic: chrono's field
+        // accessors each convert to local time and unpack the date again, which made this
+        // function dominate event encoding on the reference machine.
+        let seconds = time.timestamp();
+        let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
+        let second_of_day = seconds.rem_euclid(86_400) as u32;
         if (0..=9999).contains(&year) {
-            out.push_digits(year.unsigned_abs(), 4);
+            out.push_digits(year as u32, 4);
         } else {
             // Python cannot represent these years; ISO 8601 expanded years keep the text
             // unambiguous and parseable by us.
             out.push(if year < 0 { b'-' } else { b'+' });
-            out.push_digits(year.unsigned_abs(), 6);
+            out.push_digits(year.unsigned_abs() as u32, 6);
         }
         out.push(b'-');
-        out.push_digits(time.month(), 2);
+        out.push_digits(month, 2);
         out.push(b'-');
-        out.push_digits(time.day(), 2);
+        out.push_digits(day, 2);
         out.push(b'T');
-        out.push_digits(time.hour(), 2);
+        out.push_digits(second_of_day / 3_600, 2);
         out.push(b':');
-        out.push_digits(time.minute(), 2);
+        out.push_digits(second_of_day / 60 % 60, 2);
         out.push(b':');
+        out.push_digits(second_of_day % 60, 2);
         // A leap second is carried in the nanoseconds by chrono; Python has no leap seconds and
-        // would never write second 60, so it folds into second 59.
-        out.push_digits(time.second(), 2);
-        let micros = (time.nanosecond() % 1_000_000_000) / 1_000;
+        // would never write second 60, so it folds into second 59's microseconds.
+        let micros = (time.timestamp_subsec_nanos() % 1_000_000_000) / 1_000;
         if micros != 0 {
             out.push(b'.');
             out.push_digits(micros, 6);
@@ -172,14 +177,13 @@ pub fn parse_isoformat(text: &str) -> Result<DateTime<Utc>, DateTimeParseError> 
     let month = cursor.digits(2).ok_or_else(|| err("expected a two-digit month"))?;
     cursor.expect(b'-').ok_or_else(|| err("expected '-' after the month"))?;
     let day = cursor.digits(2).ok_or_else(|| err("expected a two-digit day"))?;
-    let date = NaiveDate::from_ymd_opt(year as i32, month, day)
-        .filter(|_| year >= 1)
-        .ok_or_else(|| err("the date does not exist"))?;
+    if year < 1 || !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return Err(err("the date does not exist"));
+    }
 
-    let mut time = NaiveTime::MIN;
+    let (mut hour, mut minute, mut second, mut micros) = (0, 0, 0, 0);
     if cursor.expect(b'T').or_else(|| cursor.expect(b' ')).is_some() {
-        let hour = cursor.digits(2).ok_or_else(|| err("expected a two-digit hour"))?;
-        let (mut minute, mut second, mut micros) = (0, 0, 0);
+        hour = cursor.digits(2).ok_or_else(|| err("expected a two-digit hour"))?;
         if cursor.expect(b':').is_some() {
             minute = cursor.digits(2).ok_or_else(|| err("expected two-digit minutes"))?;
             if cursor.expect(b':').is_some() {
@@ -191,20 +195,64 @@ pub fn parse_isoformat(text: &str) -> Result<DateTime<Utc>, DateTimeParseError> 
                 }
             }
         }
-        time = NaiveTime::from_hms_micro_opt(hour, minute, second, micros)
-            .filter(|_| second < 60)
-            .ok_or_else(|| err("the time of day does not exist"))?;
+        if hour > 23 || minute > 59 || second > 59 {
+            return Err(err("the time of day does not exist"));
+        }
     }
 
-    let offset = cursor.offset().map_err(err)?;
+    let offset_micros = cursor.offset().map_err(err)?;
     if !cursor.is_done() {
         return Err(err("unexpected text after the datetime"));
     }
-    let local = NaiveDateTime::new(date, time);
-    let utc = local
-        .checked_sub_signed(offset)
-        .ok_or_else(|| err("the datetime is out of range"))?;
-    Ok(utc.and_utc())
+    // Plain integer arithmetic from the civil date: decoding a datetime happens on every Avro
+    // decode, and going through chrono's checked date and duration types cost three times as
+    // much on the reference machine.
+    let days = days_from_civil(year, month, day);
+    let local_micros = (days * 86_400 + i64::from(hour * 3_600 + minute * 60 + second)) * 1_000_000 + i64::from(micros);
+    let utc_micros = local_micros - offset_micros;
+    DateTime::from_timestamp(
+        utc_micros.div_euclid(1_000_000),
+        (utc_micros.rem_euclid(1_000_000) * 1_000) as u32,
+    )
+    .ok_or_else(|| err("the datetime is out of range"))
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// The proleptic Gregorian date `days` after 1970-01-01 (H. Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let days = days + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+fn days_from_civil(year: u32, month: u32, day: u32) -> i64 {
+    let year = i64::from(year) - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month = i64::from(month);
+    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 struct Cursor<'a> {
@@ -258,13 +306,14 @@ impl<'a> Cursor<'a> {
         Some(micros)
     }
 
-    /// The UTC offset, if any: `Z`, `±HH:MM`, `±HH:MM:SS` or `±HH:MM:SS.ffffff`.
-    fn offset(&mut self) -> Result<TimeDelta, &'static str> {
+    /// The UTC offset in microseconds, if any: `Z`, `±HH:MM`, `±HH:MM:SS` or
+    /// `±HH:MM:SS.ffffff`.
+    fn offset(&mut self) -> Result<i64, &'static str> {
         let sign = match self.peek() {
-            None => return Ok(TimeDelta::zero()),
+            None => return Ok(0),
             Some(b'Z') => {
                 self.pos += 1;
-                return Ok(TimeDelta::zero());
+                return Ok(0);
             }
             Some(b'+') => 1,
             Some(b'-') => -1,
@@ -284,11 +333,8 @@ impl<'a> Cursor<'a> {
         if minutes > 59 || seconds > 59 {
             return Err("the UTC offset does not exist");
         }
-        let total = TimeDelta::hours(i64::from(hours))
-            + TimeDelta::minutes(i64::from(minutes))
-            + TimeDelta::seconds(i64::from(seconds))
-            + TimeDelta::microseconds(i64::from(micros));
-        if total >= TimeDelta::hours(24) {
+        let total = i64::from(hours * 3_600 + minutes * 60 + seconds) * 1_000_000 + i64::from(micros);
+        if total >= 24 * 3_600 * 1_000_000 {
             return Err("the UTC offset must be less than 24 hours");
         }
         Ok(total * sign)
@@ -328,7 +374,7 @@ pub mod serde_isoformat {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use chrono::{Datelike, NaiveDate, TimeDelta, TimeZone};
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, micros: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap() + TimeDelta::microseconds(micros.into())
@@ -450,6 +496,30 @@ mod tests {
         let long = "x".repeat(10_000);
         let message = parse_isoformat(&long).unwrap_err().to_string();
         assert!(message.len() < 200, "{message}");
+    }
+
+    #[test]
+    fn the_civil_day_count_agrees_with_chrono_across_the_calendar() {
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        let mut date = NaiveDate::from_ymd_opt(1, 1, 1).unwrap();
+        while date.year() <= 9999 {
+            let expected = (date - epoch).num_days();
+            assert_eq!(
+                days_from_civil(date.year() as u32, date.month(), date.day()),
+                expected,
+                "{date}"
+            );
+            assert_eq!(
+                civil_from_days(expected),
+                (i64::from(date.year()), date.month(), date.day()),
+                "{date}"
+            );
+            assert_eq!(
+                days_in_month(date.year() as u32, date.month()),
+                date.num_days_in_month() as u32
+            );
+            date = date + TimeDelta::days(37);
+        }
     }
 
     #[test]

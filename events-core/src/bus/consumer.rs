@@ -289,7 +289,20 @@ impl<B: StreamBackend> Consumer<B> {
 
     /// Reads one batch (pending, claimed or new entries) and handles it; returns how many
     /// entries were handled. Stops early on shutdown or `max_messages`.
+    ///
+    /// After a broker error the next poll starts with this consumer's pending entries again:
+    /// the failed call may have been applied by the broker without the reply arriving (a read
+    /// that made entries pending, or entries read but neither acknowledged nor dead-lettered),
+    /// and a live read (`>`) would never return those entries.
     pub fn poll(&mut self) -> Result<usize, ConsumerError<B::Error>> {
+        let result = self.poll_batch();
+        if let Err(ConsumerError::Broker { .. }) = &result {
+            self.phase = Phase::Recovering;
+        }
+        result
+    }
+
+    fn poll_batch(&mut self) -> Result<usize, ConsumerError<B::Error>> {
         let count = self.remaining_budget();
         let entries = self.fetch(count).map_err(|source| self.broker_error(source))?;
         let mut handled = 0;
@@ -437,4 +450,72 @@ fn receiver_failures(responses: &Responses) -> String {
         responses.len(),
         failures.join("; ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bus::{InMemoryBus, InMemoryConsumer};
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("connection reset")]
+    struct Reset;
+
+    /// A backend whose first live read is applied by the broker but whose reply is lost.
+    struct LosesFirstReply {
+        inner: InMemoryConsumer,
+        lost: bool,
+    }
+
+    impl StreamBackend for LosesFirstReply {
+        type Error = Reset;
+
+        fn read_pending(&mut self, count: usize) -> Result<Vec<StreamEntry>, Reset> {
+            Ok(self.inner.read_pending(count).unwrap_or_default())
+        }
+
+        fn claim_idle(&mut self, min_idle: Duration, count: usize) -> Result<Vec<StreamEntry>, Reset> {
+            Ok(self.inner.claim_idle(min_idle, count).unwrap_or_default())
+        }
+
+        fn read_new(&mut self, count: usize, block: Duration) -> Result<Vec<StreamEntry>, Reset> {
+            let entries = self.inner.read_new(count, block).unwrap_or_default();
+            if !self.lost && !entries.is_empty() {
+                self.lost = true;
+                return Err(Reset);
+            }
+            Ok(entries)
+        }
+
+        fn ack(&mut self, ids: &[&str]) -> Result<(), Reset> {
+            self.inner.ack(ids).map_err(|never| match never {})
+        }
+
+        fn dead_letter(&mut self, entry: &StreamEntry, reason: &str) -> Result<(), Reset> {
+            self.inner.dead_letter(entry, reason).map_err(|never| match never {})
+        }
+
+        fn describe(&self) -> String {
+            self.inner.describe()
+        }
+    }
+
+    #[test]
+    fn entries_whose_read_reply_was_lost_are_read_again_from_the_pending_list() {
+        let bus = InMemoryBus::new();
+        let inner = bus.consumer("runs", "lms", "c1", StartFrom::Latest);
+        let mut consumer = Consumer::new(
+            LosesFirstReply { inner, lost: false },
+            ConsumerOptions {
+                poll_timeout: Duration::ZERO,
+                ..ConsumerOptions::default()
+            },
+        );
+        assert_eq!(consumer.poll().unwrap(), 0);
+        bus.add("runs", vec![(b"type".to_vec(), b"x".to_vec())]);
+        assert!(matches!(consumer.poll(), Err(ConsumerError::Broker { .. })));
+        assert_eq!(bus.pending("runs", "lms").len(), 1, "read by the broker, never seen");
+        assert_eq!(consumer.poll().unwrap(), 1);
+        assert!(bus.pending("runs", "lms").is_empty());
+    }
 }

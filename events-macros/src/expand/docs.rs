@@ -11,9 +11,20 @@ use crate::valid::Event;
 /// Makes `text` safe inside one Markdown table cell.
 fn cell(text: &str) -> String {
     text.split_whitespace()
+        .map(autolink)
         .collect::<Vec<_>>()
         .join(" ")
         .replace('|', "\\|")
+}
+
+/// `https://…` as a Markdown autolink `<https://…>`, keeping sentence punctuation outside:
+/// rustdoc rejects bare URLs.
+fn autolink(word: &str) -> String {
+    if !(word.starts_with("https://") || word.starts_with("http://")) {
+        return word.to_owned();
+    }
+    let url = word.trim_end_matches(['.', ',', ';', ':', ')']);
+    format!("<{url}>{}", &word[url.len()..])
 }
 
 /// The first paragraph of a doc comment.

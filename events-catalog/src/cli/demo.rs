@@ -1,0 +1,170 @@
+//! `openedx-events demo`: the enrollment story, from the event's definition to a receiver in
+//! another service, through the event bus.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use events_catalog::learning::{
+    COURSE_ENROLLMENT_CREATED, CourseData, CourseEnrollmentCreated, CourseEnrollmentData, UserData, UserPersonalData,
+};
+use events_core::bus::{
+    Consumer, ConsumerOptions, EventBusProducer, InMemoryBus, ProducerConfig, StartFrom, StreamBackend, TopicPrefix,
+    connect_producer,
+};
+use events_core::datetime::IsoFormat;
+use events_core::keys::CourseKey;
+use events_core::prelude::*;
+
+use super::CliError;
+
+const TOPIC: &str = "course-enrollment-lifecycle";
+
+/// Runs the demo on the embedded in-memory bus.
+pub(crate) fn run(out: &mut dyn Write) -> Result<(), CliError> {
+    let bus = InMemoryBus::new();
+    let consumer = bus.consumer(TOPIC, "demo-notifications", "worker-1", StartFrom::Latest);
+    run_with(
+        out,
+        Arc::new(bus.clone()),
+        consumer,
+        "the embedded in-memory bus",
+        &TopicPrefix::none(),
+        &|stream| bus.entries(stream).len(),
+    )
+}
+
+/// The demo on any bus: `producer` publishes to the topic `consumer` reads.
+pub(crate) fn run_with<B: StreamBackend>(
+    out: &mut dyn Write,
+    producer: Arc<dyn EventBusProducer>,
+    consumer: B,
+    bus_name: &str,
+    prefix: &TopicPrefix,
+    stream_len: &dyn Fn(&str) -> usize,
+) -> Result<(), CliError> {
+    let info = COURSE_ENROLLMENT_CREATED.info();
+    writeln!(out, "1. define")?;
+    writeln!(out, "   {} = {}", info.name, info.event_type)?;
+    writeln!(
+        out,
+        "   payload {} {{ enrollment: CourseEnrollmentData }}",
+        info.payload_type
+    )?;
+    writeln!(out, "   key field {}", info.key_field.unwrap_or("-"))?;
+    writeln!(
+        out,
+        "   {}",
+        info.description.split_whitespace().collect::<Vec<_>>().join(" ")
+    )?;
+
+    writeln!(out, "2. connect")?;
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let inbox = Arc::clone(&received);
+    let connection = COURSE_ENROLLMENT_CREATED.connect("demo.welcome_email", move |event| {
+        let enrollment = event.data().enrollment();
+        let line = format!(
+            "{} enrolled in {} ({}) as {}; event {} at {} from {}{}",
+            enrollment.user().pii().username(),
+            enrollment.course().course_key(),
+            enrollment.course().display_name(),
+            enrollment.mode(),
+            event.metadata().id(),
+            IsoFormat::new(&event.metadata().time()),
+            event.metadata().source(),
+            if event.from_event_bus() {
+                ", received from the event bus"
+            } else {
+                ", sent in this process"
+            },
+        );
+        inbox.lock().map_err(|_| "inbox poisoned")?.push(line);
+        Ok(())
+    });
+    writeln!(out, "   receiver `{}` connected", connection.id())?;
+    let stream = prefix.full_topic(TOPIC);
+    let config = ProducerConfig::default().publish(info.event_type, TOPIC, info.key_field.unwrap_or_default())?;
+    let binding = connect_producer(&config, producer, prefix)?;
+    writeln!(
+        out,
+        "   event bus producer connected: {} -> stream `{stream}` on {bus_name}",
+        info.event_type
+    )?;
+
+    writeln!(out, "3. send")?;
+    let pii = UserPersonalData::builder()
+        .username("ada")
+        .email("ada@example.com")
+        .name("Ada Lovelace")
+        .build();
+    let user = UserData::builder().id(7).is_active(true).pii(pii).build();
+    let course_key: CourseKey = "course-v1:edX+DemoX+Demo_Course".parse()?;
+    let course = CourseData::builder()
+        .course_key(course_key)
+        .display_name("Demonstration Course")
+        .build();
+    let enrollment = CourseEnrollmentData::builder()
+        .user(user)
+        .course(course)
+        .mode("audit")
+        .is_active(true)
+        .creation_date(Utc::now())
+        .build();
+    let event = CourseEnrollmentCreated::new(enrollment);
+    writeln!(out, "   {event:?}")?;
+    writeln!(out, "   Avro payload: {} bytes", event.to_avro().len())?;
+    let responses = COURSE_ENROLLMENT_CREATED.send_event(event)?;
+    for response in &responses {
+        writeln!(
+            out,
+            "   response from `{}`: {}",
+            response.receiver(),
+            outcome_text(response.outcome())
+        )?;
+    }
+    writeln!(out, "   stream `{stream}` now holds {}", entries(stream_len(&stream)))?;
+
+    writeln!(out, "4. receive")?;
+    let mut consumer = Consumer::new(
+        consumer,
+        ConsumerOptions {
+            max_messages: Some(1),
+            poll_timeout: Duration::from_secs(5),
+            ..ConsumerOptions::default()
+        },
+    );
+    let stats = consumer.run()?;
+    writeln!(
+        out,
+        "   consumer handled {} entry: {} delivered, {} dead-lettered",
+        stats.handled(),
+        stats.delivered,
+        stats.dead_lettered
+    )?;
+    for line in received.lock().map_err(|_| "inbox poisoned")?.iter() {
+        writeln!(out, "   {line}")?;
+    }
+    writeln!(
+        out,
+        "   stream `{stream}` still holds {}: events from the bus are not published again",
+        entries(stream_len(&stream))
+    )?;
+    binding.unbind();
+    connection.disconnect();
+    Ok(())
+}
+
+fn entries(count: usize) -> String {
+    if count == 1 {
+        "1 entry".to_owned()
+    } else {
+        format!("{count} entries")
+    }
+}
+
+fn outcome_text(outcome: Result<(), &events_core::ReceiverError>) -> String {
+    match outcome {
+        Ok(()) => "ok".to_owned(),
+        Err(error) => format!("failed: {error}"),
+    }
+}

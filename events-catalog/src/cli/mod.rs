@@ -1,0 +1,108 @@
+//! The command line: one module per command. Text for people by default, `--format json` for
+//! programs; errors go to stderr with a non-zero exit status.
+
+mod avro;
+mod demo;
+mod docs;
+mod inspect;
+mod schemas;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Open edX events: the catalog, Avro tools and the event bus.
+#[derive(Debug, Parser)]
+#[command(name = "openedx-events", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Lists every event.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Shows one event's annotations, data keys and schema.
+    Show {
+        /// The event type, e.g. org.openedx.learning.course.enrollment.created.v1.
+        event_type: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Prints an event's Avro schema.
+    Schema {
+        /// The event type.
+        event_type: String,
+    },
+    /// Writes one Avro schema file per serializable event into a directory.
+    Schemas {
+        /// The directory to write into (created if missing).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Checks every current schema against the baselines in a directory, in both directions.
+    CheckCompat {
+        /// The directory of baseline `.avsc` files.
+        dir: std::path::PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Encodes and decodes Avro payloads.
+    Avro {
+        #[command(subcommand)]
+        command: avro::AvroCommand,
+    },
+    /// Writes the catalog of every event, generated from the registry.
+    Docs {
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: docs::DocsFormat,
+        /// How Markdown links to Rust items.
+        #[arg(long, value_enum, default_value_t = docs::DocsLinks::Plain)]
+        links: docs::DocsLinks,
+    },
+    /// Shows the enrollment event going from its definition to a receiver, step by step.
+    Demo,
+}
+
+/// How a command prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// For people.
+    Text,
+    /// One JSON document.
+    Json,
+}
+
+/// What a command can fail with.
+pub(crate) type CliError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Parses the arguments, runs the command and returns the exit status.
+pub(crate) fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = &mut std::io::stdout().lock();
+    let result = match cli.command {
+        Command::List { format } => inspect::list(stdout, format),
+        Command::Show { event_type, format } => inspect::show(stdout, &event_type, format),
+        Command::Schema { event_type } => schemas::schema(stdout, &event_type),
+        Command::Schemas { out } => schemas::schemas(stdout, &out),
+        Command::CheckCompat { dir, format } => schemas::check_compat(stdout, &dir, format),
+        Command::Avro { command } => avro::run(command, &mut std::io::stdin().lock(), stdout),
+        Command::Docs { format, links } => docs::docs(stdout, format, links),
+        Command::Demo => demo::run(stdout),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("openedx-events: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
