@@ -158,8 +158,8 @@ impl DateTimeParseError {
 /// Accepted: `YYYY-MM-DD`, then optionally `T` or a space and a time `HH`, `HH:MM`,
 /// `HH:MM:SS` with an optional fraction of one to nine digits (digits past the sixth are
 /// truncated, as Python does), then optionally `Z` or an offset `±HH:MM`, `±HH:MM:SS` or
-/// `±HH:MM:SS.ffffff`. An offset is converted to UTC; a value without one (a naive datetime in
-/// Python) is taken as UTC.
+/// `±HH:MM:SS.ffffff` (or the same without colons, which Python 3.11 also reads). An offset is
+/// converted to UTC; a value without one (a naive datetime in Python) is taken as UTC.
 ///
 /// ```
 /// use events_core::datetime::{parse_isoformat, to_isoformat};
@@ -321,17 +321,26 @@ impl<'a> Cursor<'a> {
         };
         self.pos += 1;
         let hours = self.digits(2).ok_or("expected a two-digit offset hour")?;
-        self.expect(b':').ok_or("expected ':' in the UTC offset")?;
-        let minutes = self.digits(2).ok_or("expected two-digit offset minutes")?;
+        // `±HH:MM[:SS[.ffffff]]` as isoformat() writes it, or `±HHMM[SS[.ffffff]]`, which
+        // Python 3.11 also reads; like Python, minutes and seconds are not range-checked on
+        // their own, only the whole offset is.
+        let extended = self.expect(b':').is_some();
+        let minutes = self.digits(2).ok_or(if extended {
+            "expected two-digit offset minutes"
+        } else {
+            "expected ':' in the UTC offset"
+        })?;
         let (mut seconds, mut micros) = (0, 0);
-        if self.expect(b':').is_some() {
+        let more = if extended {
+            self.expect(b':').is_some()
+        } else {
+            self.peek().is_some_and(|b| b.is_ascii_digit())
+        };
+        if more {
             seconds = self.digits(2).ok_or("expected two-digit offset seconds")?;
             if self.expect(b'.').is_some() {
                 micros = self.fraction_micros().ok_or("expected offset fraction digits")?;
             }
-        }
-        if minutes > 59 || seconds > 59 {
-            return Err("the UTC offset does not exist");
         }
         let total = i64::from(hours * 3_600 + minutes * 60 + seconds) * 1_000_000 + i64::from(micros);
         if total >= 24 * 3_600 * 1_000_000 {
@@ -455,6 +464,22 @@ mod tests {
     }
 
     #[test]
+    fn compact_offsets_and_unnormalised_minutes_are_read_as_python_reads_them() {
+        assert_eq!(
+            parse_isoformat("2024-02-01T12:00:00+0000"),
+            Ok(utc(2024, 2, 1, 12, 0, 0, 0))
+        );
+        assert_eq!(
+            parse_isoformat("2024-02-01T12:00:00+00:60"),
+            Ok(utc(2024, 2, 1, 11, 0, 0, 0))
+        );
+        assert_eq!(
+            parse_isoformat("2024-02-01T12:00:00-013030"),
+            Ok(utc(2024, 2, 1, 13, 30, 30, 0))
+        );
+    }
+
+    #[test]
     fn offsets_with_seconds_and_fractions_convert_to_utc() {
         assert_eq!(
             parse_isoformat("2024-02-01T12:00:00+00:00:30.5"),
@@ -476,9 +501,9 @@ mod tests {
             ("2024-02-01T12:00:60", "the time of day does not exist"),
             ("2024-02-01T12:00:00.", "expected one to nine fraction digits"),
             ("2024-02-01T12:00:00.1234567890", "expected one to nine fraction digits"),
-            ("2024-02-01T12:00:00+0000", "expected ':' in the UTC offset"),
+            ("2024-02-01T12:00:00+00", "expected ':' in the UTC offset"),
             ("2024-02-01T12:00:00+24:00", "the UTC offset must be less than 24 hours"),
-            ("2024-02-01T12:00:00+00:60", "the UTC offset does not exist"),
+            ("2024-02-01T12:00:00+23:60", "the UTC offset must be less than 24 hours"),
             (
                 "2024-02-01T12:00:00 UTC",
                 "expected 'Z' or a UTC offset such as '+00:00'",
