@@ -52,29 +52,35 @@ impl IsoFormat {
         let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
         let second_of_day = seconds.rem_euclid(86_400) as u32;
         if (0..=9999).contains(&year) {
-            out.push_digits(year as u32, 4);
+            out.push_pair(year as u32 / 100);
+            out.push_pair(year as u32 % 100);
         } else {
             // Python cannot represent these years; ISO 8601 expanded years keep the text
             // unambiguous and parseable by us.
             out.push(if year < 0 { b'-' } else { b'+' });
-            out.push_digits(year.unsigned_abs() as u32, 6);
+            let year = year.unsigned_abs() as u32;
+            out.push_pair(year / 10_000);
+            out.push_pair(year / 100 % 100);
+            out.push_pair(year % 100);
         }
         out.push(b'-');
-        out.push_digits(month, 2);
+        out.push_pair(month);
         out.push(b'-');
-        out.push_digits(day, 2);
+        out.push_pair(day);
         out.push(b'T');
-        out.push_digits(second_of_day / 3_600, 2);
+        out.push_pair(second_of_day / 3_600);
         out.push(b':');
-        out.push_digits(second_of_day / 60 % 60, 2);
+        out.push_pair(second_of_day / 60 % 60);
         out.push(b':');
-        out.push_digits(second_of_day % 60, 2);
+        out.push_pair(second_of_day % 60);
         // A leap second is carried in the nanoseconds by chrono; Python has no leap seconds and
         // would never write second 60, so it folds into second 59's microseconds.
         let micros = (time.timestamp_subsec_nanos() % 1_000_000_000) / 1_000;
         if micros != 0 {
             out.push(b'.');
-            out.push_digits(micros, 6);
+            out.push_pair(micros / 10_000);
+            out.push_pair(micros / 100 % 100);
+            out.push_pair(micros % 100);
         }
         out.buf[out.len..out.len + 6].copy_from_slice(b"+00:00");
         out.len += 6;
@@ -92,15 +98,25 @@ impl IsoFormat {
         self.len += 1;
     }
 
-    fn push_digits(&mut self, mut value: u32, width: usize) {
-        let end = self.len + width;
-        for slot in self.buf[self.len..end].iter_mut().rev() {
-            *slot = b'0' + (value % 10) as u8;
-            value /= 10;
-        }
-        self.len = end;
+    /// Writes `value` (below 100) as two digits, from a table rather than by division.
+    fn push_pair(&mut self, value: u32) {
+        let index = (value as usize % 100) * 2;
+        self.buf[self.len..self.len + 2].copy_from_slice(&DIGIT_PAIRS[index..index + 2]);
+        self.len += 2;
     }
 }
+
+/// `00`, `01`, …, `99`.
+const DIGIT_PAIRS: [u8; 200] = {
+    let mut table = [0u8; 200];
+    let mut value = 0;
+    while value < 100 {
+        table[value * 2] = b'0' + (value / 10) as u8;
+        table[value * 2 + 1] = b'0' + (value % 10) as u8;
+        value += 1;
+    }
+    table
+};
 
 impl fmt::Display for IsoFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -169,6 +185,9 @@ impl DateTimeParseError {
 /// assert!(parse_isoformat("2024-02-30T00:00:00").is_err());
 /// ```
 pub fn parse_isoformat(text: &str) -> Result<DateTime<Utc>, DateTimeParseError> {
+    if let Some(time) = parse_canonical(text.as_bytes()) {
+        return Ok(time);
+    }
     let err = |reason| DateTimeParseError::new(text, reason);
     let mut cursor = Cursor::new(text.as_bytes());
 
@@ -215,6 +234,53 @@ pub fn parse_isoformat(text: &str) -> Result<DateTime<Utc>, DateTimeParseError> 
         (utc_micros.rem_euclid(1_000_000) * 1_000) as u32,
     )
     .ok_or_else(|| err("the datetime is out of range"))
+}
+
+/// The text [`IsoFormat`] writes for years 1 to 9999, `YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00`, read
+/// at fixed positions: it is what nearly every event carries, and this path is several times
+/// faster than the general one. Anything else, including invalid dates, returns `None` and goes
+/// through the general parser, which explains what is wrong.
+fn parse_canonical(bytes: &[u8]) -> Option<DateTime<Utc>> {
+    let micros = match bytes.len() {
+        25 => 0,
+        32 if bytes[19] == b'.' => fixed_digits(&bytes[20..26])?,
+        _ => return None,
+    };
+    let (date, rest) = bytes.split_at(10);
+    let suffix = &bytes[bytes.len() - 6..];
+    if date[4] != b'-'
+        || date[7] != b'-'
+        || rest[0] != b'T'
+        || rest[3] != b':'
+        || rest[6] != b':'
+        || suffix != b"+00:00"
+    {
+        return None;
+    }
+    let year = fixed_digits(&date[0..4])?;
+    let month = fixed_digits(&date[5..7])?;
+    let day = fixed_digits(&date[8..10])?;
+    let hour = fixed_digits(&rest[1..3])?;
+    let minute = fixed_digits(&rest[4..6])?;
+    let second = fixed_digits(&rest[7..9])?;
+    if year < 1
+        || !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return None;
+    }
+    let seconds = days_from_civil(year, month, day) * 86_400 + i64::from(hour * 3_600 + minute * 60 + second);
+    DateTime::from_timestamp(seconds, micros * 1_000)
+}
+
+fn fixed_digits(bytes: &[u8]) -> Option<u32> {
+    bytes.iter().try_fold(0u32, |value, &byte| {
+        byte.is_ascii_digit().then(|| value * 10 + u32::from(byte - b'0'))
+    })
 }
 
 fn days_in_month(year: u32, month: u32) -> u32 {

@@ -17,13 +17,15 @@ fn instant(micros: i64) -> DateTime<Utc> {
 }
 
 #[test]
-fn isoformat_writes_what_python_writes() {
+fn isoformat_writes_what_python_writes_and_reads_it_back() {
     let vectors = vectors();
     let cases = vectors["isoformat"].as_array().expect("a list");
     assert!(cases.len() > 300);
     for case in cases {
         let time = instant(case["timestamp_micros"].as_i64().expect("micros"));
-        assert_eq!(to_isoformat(&time), case["isoformat"].as_str().expect("text"), "{case}");
+        let text = case["isoformat"].as_str().expect("text");
+        assert_eq!(to_isoformat(&time), text, "{case}");
+        assert_eq!(parse_isoformat(text), Ok(time), "{case}");
     }
 }
 
