@@ -609,7 +609,7 @@ mod tests {
                 days_in_month(date.year() as u32, date.month()),
                 date.num_days_in_month() as u32
             );
-            date = date + TimeDelta::days(37);
+            date += TimeDelta::days(37);
         }
     }
 
