@@ -4,6 +4,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
+use smallvec::SmallVec;
+
 use crate::event::Event;
 
 /// The error type receivers return.
@@ -116,11 +118,15 @@ impl ReceiverResponse {
 ///
 /// Empty when the event is disabled or has no receivers.
 #[derive(Debug, Default)]
-pub struct Responses(Vec<ReceiverResponse>);
+pub struct Responses(SmallVec<[ReceiverResponse; INLINE_RESPONSES]>);
+
+/// Responses held without a heap allocation: most events have few receivers, and the
+/// allocation was the largest single cost of a send to one receiver.
+const INLINE_RESPONSES: usize = 2;
 
 impl Responses {
     pub(crate) fn with_capacity(capacity: usize) -> Self {
-        Responses(Vec::with_capacity(capacity))
+        Responses(SmallVec::with_capacity(capacity))
     }
 
     pub(crate) fn push(&mut self, response: ReceiverResponse) {
@@ -153,7 +159,7 @@ impl std::ops::Deref for Responses {
 
 impl IntoIterator for Responses {
     type Item = ReceiverResponse;
-    type IntoIter = std::vec::IntoIter<ReceiverResponse>;
+    type IntoIter = smallvec::IntoIter<[ReceiverResponse; INLINE_RESPONSES]>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
