@@ -108,14 +108,7 @@ pub const fn resolve_key_field(
                     .push("`) has no field `")
                     .push_bytes(segment)
                     .push("`; its fields are: ");
-                let mut i = 0;
-                while i < record.fields.len() {
-                    if i > 0 {
-                        m = m.push(", ");
-                    }
-                    m = m.push("`").push(record.fields[i].name).push("`");
-                    i += 1;
-                }
+                m = m.push_field_names(record);
                 return Err(m);
             }
         };
@@ -133,14 +126,7 @@ pub const fn resolve_key_field(
                 .push(" `")
                 .push(record.name)
                 .push("`; continue the path into one of its fields: ");
-            let mut i = 0;
-            while i < record.fields.len() {
-                if i > 0 {
-                    m = m.push(", ");
-                }
-                m = m.push("`").push(record.fields[i].name).push("`");
-                i += 1;
-            }
+            m = m.push_field_names(record);
             Err(m)
         }
         Schema::Optional(_) => {
@@ -224,6 +210,19 @@ impl Message {
             .push("` of `")
             .push(event_type)
             .push("` does not resolve: ")
+    }
+
+    /// The record's field names, quoted and separated by commas.
+    const fn push_field_names(mut self, record: &RecordSchema) -> Self {
+        let mut i = 0;
+        while i < record.fields.len() {
+            if i > 0 {
+                self = self.push(", ");
+            }
+            self = self.push("`").push(record.fields[i].name).push("`");
+            i += 1;
+        }
+        self
     }
 
     const fn push(self, text: &str) -> Self {

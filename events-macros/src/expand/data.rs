@@ -37,14 +37,7 @@ pub(crate) fn expand(data: &Data) -> TokenStream {
         }
     });
 
-    let encode = input.fields.iter().map(|field| {
-        let (name, ty) = (&field.ident, &field.ty);
-        quote_spanned!(ty.span()=> <#ty as #private::EventField>::encode_avro(&self.#name, out);)
-    });
-    let decode = input.fields.iter().map(|field| {
-        let (name, text, ty) = (&field.ident, &field.name, &field.ty);
-        quote!(#name: <#ty as #private::EventField>::decode_avro(reader).map_err(|error| error.in_field(#text))?)
-    });
+    let (encode, decode) = payload::avro_codec(input, krate);
 
     quote! {
         #definition
@@ -67,14 +60,14 @@ pub(crate) fn expand(data: &Data) -> TokenStream {
 
             #[inline]
             fn encode_avro(&self, out: &mut #private::Vec<u8>) {
-                #(#encode)*
+                #encode
             }
 
             #[inline]
             fn decode_avro(
                 reader: &mut #private::avro::Reader<'_>,
             ) -> #private::Result<Self, #private::avro::DecodeError> {
-                #private::Result::Ok(Self { #(#decode,)* })
+                #private::Result::Ok(#decode)
             }
 
             fn serialize_json<__S: #private::serde::Serializer>(

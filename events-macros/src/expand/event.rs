@@ -95,14 +95,7 @@ pub(crate) fn expand(event: &Event) -> TokenStream {
             let (name, ty) = (&field.name, &field.ty);
             quote!((#name, <#ty as #private::EventField>::SCHEMA))
         });
-        let encode = input.fields.iter().map(|field| {
-            let (name, ty) = (&field.ident, &field.ty);
-            quote_spanned!(ty.span()=> <#ty as #private::EventField>::encode_avro(&self.#name, out);)
-        });
-        let decode = input.fields.iter().map(|field| {
-            let (name, text, ty) = (&field.ident, &field.name, &field.ty);
-            quote!(#name: <#ty as #private::EventField>::decode_avro(reader).map_err(|error| error.in_field(#text))?)
-        });
+        let (encode, decode) = payload::avro_codec(input, krate);
         quote! {
             #[automatically_derived]
             impl #private::AvroEvent for #ident {
@@ -110,14 +103,14 @@ pub(crate) fn expand(event: &Event) -> TokenStream {
 
                 #[inline]
                 fn encode_avro(&self, out: &mut #private::Vec<u8>) {
-                    #(#encode)*
+                    #encode
                 }
 
                 #[inline]
                 fn decode_avro_fields(
                     reader: &mut #private::avro::Reader<'_>,
                 ) -> #private::Result<Self, #private::avro::DecodeError> {
-                    #private::Result::Ok(Self { #(#decode,)* })
+                    #private::Result::Ok(#decode)
                 }
             }
         }

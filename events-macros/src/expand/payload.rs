@@ -172,3 +172,18 @@ pub(super) fn with_methods(input: &Struct) -> TokenStream {
     });
     quote!(#(#methods)*)
 }
+
+/// The bodies of a struct's Avro codec: statements appending each field to `out`, in wire
+/// order, and the struct literal reading each field from `reader`, errors naming the field.
+pub(super) fn avro_codec(input: &Struct, krate: &Path) -> (TokenStream, TokenStream) {
+    let private = quote!(#krate::__private);
+    let encode = input.fields.iter().map(|field| {
+        let (name, ty) = (&field.ident, &field.ty);
+        quote_spanned!(ty.span()=> <#ty as #private::EventField>::encode_avro(&self.#name, out);)
+    });
+    let decode = input.fields.iter().map(|field| {
+        let (name, text, ty) = (&field.ident, &field.name, &field.ty);
+        quote!(#name: <#ty as #private::EventField>::decode_avro(reader).map_err(|error| error.in_field(#text))?)
+    });
+    (quote!(#(#encode)*), quote!(Self { #(#decode,)* }))
+}
