@@ -74,6 +74,28 @@ pub trait AvroEvent: OpenEdxEvent + Serialize + DeserializeOwned {
         Ok(event)
     }
 
+    /// Decodes a message written with minor version `minorversion` of the event.
+    ///
+    /// A newer minor version may have appended fields this program does not know. When
+    /// `minorversion` is above this event's, bytes left after the known fields are taken to be
+    /// such fields and skipped, as the Python consumer (which reads with its own schema) skips
+    /// them; otherwise they are an error, as in [`from_avro`](Self::from_avro).
+    fn from_avro_minor_version(bytes: &[u8], minorversion: u32) -> Result<Self, DecodeError> {
+        let mut reader = Reader::new(bytes);
+        let event = Self::decode_avro_fields(&mut reader).map_err(|error| error.for_event(Self::EVENT_TYPE))?;
+        if minorversion <= Self::INFO.minor_version {
+            reader.finish().map_err(|error| error.for_event(Self::EVENT_TYPE))?;
+        } else if reader.remaining() > 0 {
+            tracing::debug!(
+                event_type = Self::EVENT_TYPE,
+                minorversion,
+                skipped = reader.remaining(),
+                "skipped fields of a newer minor version"
+            );
+        }
+        Ok(event)
+    }
+
     /// The Avro schema, equal to the one the Python library generates for the event.
     fn avro_schema() -> Value {
         event_schema(Self::EVENT_TYPE, Self::DATA_SCHEMA)
@@ -188,7 +210,7 @@ fn field_text_any<T: AvroEvent>(data: &dyn Any, path: &str) -> Option<String> {
 }
 
 fn send_avro<T: AvroEvent>(metadata: EventsMetadata, bytes: &[u8]) -> Result<Responses, DeliveryError> {
-    let event = T::from_avro(bytes).map_err(DeliveryError::Decode)?;
+    let event = T::from_avro_minor_version(bytes, metadata.minorversion()).map_err(DeliveryError::Decode)?;
     T::signal()
         .send_event_with_custom_metadata(metadata, event)
         .map_err(DeliveryError::Send)

@@ -43,6 +43,17 @@ pub trait EventField: Clone + fmt::Debug + PartialEq + Send + Sync + 'static {
 
     /// Reads the value from the JSON shape of Python's `to_dict()`.
     fn deserialize_json<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
+
+    /// Whether [`normalize`](Self::normalize) can change a value of this type.
+    const NORMALIZES: bool = false;
+
+    /// The value as it reads back from the wire: datetimes truncated to the microsecond, the
+    /// precision of Python and of the text they travel as. Builders and `with_*` methods apply
+    /// it, so a payload equals itself after a round trip through Avro or JSON.
+    #[inline]
+    fn normalize(self) -> Self {
+        self
+    }
 }
 
 /// Adapts an [`EventField`] to serde, so containers of fields can use serde's own
@@ -125,6 +136,12 @@ impl EventField for Vec<u8> {
 
 impl EventField for DateTime<Utc> {
     const SCHEMA: &'static Schema = &Schema::Custom("datetime");
+    const NORMALIZES: bool = true;
+
+    #[inline]
+    fn normalize(self) -> Self {
+        chrono::SubsecRound::trunc_subsecs(self, 6)
+    }
 
     #[inline]
     fn encode_avro(&self, out: &mut Vec<u8>) {
@@ -187,6 +204,12 @@ impl EventField for Uuid {
 
 impl<T: EventField> EventField for Option<T> {
     const SCHEMA: &'static Schema = &Schema::Optional(T::SCHEMA);
+    const NORMALIZES: bool = T::NORMALIZES;
+
+    #[inline]
+    fn normalize(self) -> Self {
+        if T::NORMALIZES { self.map(T::normalize) } else { self }
+    }
 
     #[inline]
     fn encode_avro(&self, out: &mut Vec<u8>) {
@@ -219,6 +242,16 @@ impl<T: EventField> EventField for Option<T> {
 
 impl<T: EventField> EventField for Vec<T> {
     const SCHEMA: &'static Schema = &Schema::Array(T::SCHEMA);
+    const NORMALIZES: bool = T::NORMALIZES;
+
+    fn normalize(self) -> Self {
+        // Collected in place: the vector's allocation is reused.
+        if T::NORMALIZES {
+            self.into_iter().map(T::normalize).collect()
+        } else {
+            self
+        }
+    }
 
     fn encode_avro(&self, out: &mut Vec<u8>) {
         avro::write_block_start(out, self.len());
@@ -261,6 +294,14 @@ impl<T: EventField> EventField for Vec<T> {
 
 impl<T: EventField> EventField for BTreeMap<String, T> {
     const SCHEMA: &'static Schema = &Schema::Map(T::SCHEMA);
+    const NORMALIZES: bool = T::NORMALIZES;
+
+    fn normalize(mut self) -> Self {
+        if T::NORMALIZES {
+            self = self.into_iter().map(|(key, value)| (key, value.normalize())).collect();
+        }
+        self
+    }
 
     /// Entries are written in key order, as the Python library sorts them.
     fn encode_avro(&self, out: &mut Vec<u8>) {
@@ -373,6 +414,19 @@ mod tests {
     fn shapes_compose_at_compile_time() {
         const SHAPE: &Schema = <Option<Vec<BTreeMap<String, i32>>> as EventField>::SCHEMA;
         assert_eq!(SHAPE, &Schema::Optional(&Schema::Array(&Schema::Map(&Schema::Long))));
+    }
+
+    #[test]
+    fn normalizing_truncates_datetimes_to_microseconds_wherever_they_are_nested() {
+        let t = Utc.with_ymd_and_hms(2024, 2, 1, 12, 0, 0).unwrap() + chrono::Duration::nanoseconds(1_234_567);
+        let truncated = Utc.with_ymd_and_hms(2024, 2, 1, 12, 0, 0).unwrap() + chrono::Duration::microseconds(1_234);
+        let nested = BTreeMap::from([("a".to_owned(), vec![Some(t), None])]);
+        assert_eq!(
+            nested.normalize(),
+            BTreeMap::from([("a".to_owned(), vec![Some(truncated), None])])
+        );
+        const { assert!(!<Vec<String> as EventField>::NORMALIZES) };
+        const { assert!(<Option<Vec<DateTime<Utc>>> as EventField>::NORMALIZES) };
     }
 
     #[test]

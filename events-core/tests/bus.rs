@@ -538,3 +538,67 @@ fn shutdown_stops_a_running_consumer() {
     assert_eq!(stats.handled(), 0);
     let _ = polls.load(Ordering::SeqCst);
 }
+
+run_event!(TwiceBound, "com.example.learning.run.twice_bound.v1");
+
+#[test]
+fn two_producers_bound_to_one_event_each_publish_and_unbind_their_own() {
+    let (first_bus, second_bus) = (InMemoryBus::new(), InMemoryBus::new());
+    let config = ProducerConfig::default()
+        .publish("com.example.learning.run.twice_bound.v1", "runs", "run.run_id")
+        .unwrap();
+    let first = connect_producer(&config, Arc::new(first_bus.clone()), &TopicPrefix::none()).unwrap();
+    let second = connect_producer(&config, Arc::new(second_bus.clone()), &TopicPrefix::none()).unwrap();
+    assert_ne!(first.receiver_id(), second.receiver_id());
+
+    RUN_TWICE_BOUND.send_event(TwiceBound::new(run("r"))).unwrap();
+    assert_eq!(
+        (first_bus.entries("runs").len(), second_bus.entries("runs").len()),
+        (1, 1)
+    );
+
+    first.unbind();
+    RUN_TWICE_BOUND.send_event(TwiceBound::new(run("r"))).unwrap();
+    assert_eq!(
+        (first_bus.entries("runs").len(), second_bus.entries("runs").len()),
+        (1, 2)
+    );
+    second.unbind();
+}
+
+#[test]
+fn fields_appended_by_a_newer_minor_version_are_skipped_only_for_newer_messages() {
+    let current = Versioned::new(run("r1"));
+    // A producer one minor version ahead appended an optional string field after the known ones.
+    let mut newer = current.to_avro();
+    newer.extend_from_slice(&[0x02, 0x06, b'n', b'e', b'w']);
+    assert_eq!(Versioned::from_avro_minor_version(&newer, 1).unwrap(), current);
+    let error = Versioned::from_avro_minor_version(&newer, 0).unwrap_err();
+    assert_eq!(
+        error.kind(),
+        &events_core::avro::DecodeErrorKind::TrailingBytes { count: 5 }
+    );
+}
+
+run_event!(Versioned, "com.example.learning.run.versioned.v1");
+
+#[test]
+fn payload_times_keep_the_wire_precision_so_round_trips_are_exact() {
+    /// A timed run.
+    #[event_data]
+    pub struct TimedRunData {
+        /// When it started.
+        started: DateTime<Utc>,
+        /// When it may end.
+        deadlines: Vec<Option<DateTime<Utc>>>,
+    }
+    let now = Utc::now();
+    let timed = TimedRunData::builder()
+        .started(now)
+        .deadlines(vec![Some(now), None])
+        .build();
+    assert_eq!(timed.started().timestamp_subsec_nanos() % 1_000, 0);
+    let json = serde_json::to_value(&timed).unwrap();
+    assert_eq!(serde_json::from_value::<TimedRunData>(json).unwrap(), timed);
+    assert_eq!(timed.clone().with_started(now), timed);
+}

@@ -1,6 +1,7 @@
 //! Publishing events: the producer interface and the wiring from signals to topics.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::receiver::{BoxError, ReceiverId};
 use crate::registry::{self, AnySignal, ErasedEvent, ErasedReceiver};
@@ -47,7 +48,8 @@ impl ProduceError {
     }
 }
 
-/// The receiver id under which the bus producer is connected to each configured signal.
+/// The prefix of the receiver ids under which bus producers are connected to signals; each
+/// binding adds its own number, so several producers (one per broker, say) can be bound.
 pub const PRODUCER_RECEIVER_ID: &str = "events_core::bus::producer";
 
 /// Connects `producer` to the signal of every event type in `config`, so that each event sent
@@ -63,6 +65,8 @@ pub fn connect_producer(
     producer: Arc<dyn EventBusProducer>,
     prefix: &TopicPrefix,
 ) -> Result<ProducerBinding, ConfigError> {
+    static BINDINGS: AtomicU64 = AtomicU64::new(1);
+    let receiver_id = format!("{PRODUCER_RECEIVER_ID}#{}", BINDINGS.fetch_add(1, Ordering::Relaxed));
     let mut bound = Vec::new();
     for event_type in config.event_types() {
         let signal = registry::get_signal_by_type(event_type).map_err(|error| ConfigError::Event {
@@ -77,10 +81,13 @@ pub fn connect_producer(
             continue;
         }
         let receiver = publishing_receiver(signal, routes, Arc::clone(&producer))?;
-        signal.connect_erased(ReceiverId::from(PRODUCER_RECEIVER_ID), receiver);
+        signal.connect_erased(ReceiverId::from(receiver_id.clone()), receiver);
         bound.push(signal);
     }
-    Ok(ProducerBinding { signals: bound })
+    Ok(ProducerBinding {
+        receiver_id,
+        signals: bound,
+    })
 }
 
 fn publishing_receiver(
@@ -121,6 +128,7 @@ fn publishing_receiver(
 #[derive(Debug)]
 #[must_use = "keep the binding to be able to disconnect the producer"]
 pub struct ProducerBinding {
+    receiver_id: String,
     signals: Vec<&'static dyn AnySignal>,
 }
 
@@ -130,10 +138,15 @@ impl ProducerBinding {
         self.signals.iter().map(|signal| signal.event_type())
     }
 
+    /// The id of the producer's receiver on each signal.
+    pub fn receiver_id(&self) -> &str {
+        &self.receiver_id
+    }
+
     /// Disconnects the producer from every signal.
     pub fn unbind(self) {
         for signal in self.signals {
-            signal.disconnect(PRODUCER_RECEIVER_ID);
+            signal.disconnect(&self.receiver_id);
         }
     }
 }
