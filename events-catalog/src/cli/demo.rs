@@ -5,6 +5,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use events_bus_redis::{RedisOptions, RedisProducer, RedisStream};
 use events_catalog::learning::{
     COURSE_ENROLLMENT_CREATED, CourseData, CourseEnrollmentCreated, CourseEnrollmentData, UserData, UserPersonalData,
 };
@@ -31,6 +32,36 @@ pub(crate) fn run(out: &mut dyn Write) -> Result<(), CliError> {
         "the embedded in-memory bus",
         &TopicPrefix::none(),
         &|stream| bus.entries(stream).len(),
+    )
+}
+
+/// Runs the demo over Redis Streams at `url`; `EVENT_BUS_TOPIC_PREFIX` applies.
+pub(crate) fn run_on_redis(out: &mut dyn Write, url: &str) -> Result<(), CliError> {
+    let options = RedisOptions::new(url)?;
+    let prefix = TopicPrefix::from_env();
+    // A consumer name of its own per run: entries left pending by an interrupted earlier run
+    // stay out of this one.
+    let worker = format!("worker-{}", std::process::id());
+    let consumer = RedisStream::open(
+        options.clone(),
+        &prefix.full_topic(TOPIC),
+        "demo-notifications",
+        &worker,
+        StartFrom::Latest,
+    )?;
+    let producer = Arc::new(RedisProducer::new(options.clone()));
+    let len_of = Arc::clone(&producer);
+    run_with(
+        out,
+        producer,
+        consumer,
+        &format!("Redis at {}", options.address()),
+        &prefix,
+        &|stream| {
+            len_of
+                .stream_len(stream)
+                .map_or(0, |len| usize::try_from(len).unwrap_or(usize::MAX))
+        },
     )
 }
 

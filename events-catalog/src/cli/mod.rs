@@ -2,9 +2,11 @@
 //! programs; errors go to stderr with a non-zero exit status.
 
 mod avro;
+mod consume;
 mod demo;
 mod docs;
 mod inspect;
+mod produce;
 mod schemas;
 
 use std::process::ExitCode;
@@ -13,7 +15,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// Open edX events: the catalog, Avro tools and the event bus.
 #[derive(Debug, Parser)]
-#[command(name = "openedx-events", version, about)]
+#[command(
+    name = "openedx-events",
+    version,
+    about = "Open edX events: the catalog, Avro tools and the event bus (Redis Streams or in memory)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -68,8 +74,19 @@ enum Command {
         #[arg(long, value_enum, default_value_t = docs::DocsLinks::Plain)]
         links: docs::DocsLinks,
     },
+    /// Publishes events to a Redis stream: one JSON payload (`{"<data key>": {...}}`) per line
+    /// on stdin, each with fresh metadata, as edx-event-bus-redis writes them.
+    Produce(produce::ProduceArgs),
+    /// Reads a Redis stream in a consumer group, re-sends each event on its signal and prints
+    /// it; unreadable entries go to the dead-letter stream and are reported on stderr.
+    Consume(consume::ConsumeArgs),
     /// Shows the enrollment event going from its definition to a receiver, step by step.
-    Demo,
+    Demo {
+        /// Run the demo over Redis Streams at this URL (e.g. redis://127.0.0.1:6379/0) instead
+        /// of the embedded in-memory bus.
+        #[arg(long)]
+        redis_url: Option<String>,
+    },
 }
 
 /// How a command prints its result.
@@ -96,7 +113,10 @@ pub(crate) fn run() -> ExitCode {
         Command::CheckCompat { dir, format } => schemas::check_compat(stdout, &dir, format),
         Command::Avro { command } => avro::run(command, &mut std::io::stdin().lock(), stdout),
         Command::Docs { format, links } => docs::docs(stdout, format, links),
-        Command::Demo => demo::run(stdout),
+        Command::Produce(args) => produce::run(&args, &mut std::io::stdin().lock(), stdout, &mut std::io::stderr()),
+        Command::Consume(args) => consume::run(&args, Box::new(std::io::stdout()), Box::new(std::io::stderr())),
+        Command::Demo { redis_url: None } => demo::run(stdout),
+        Command::Demo { redis_url: Some(url) } => demo::run_on_redis(stdout, &url),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -106,7 +106,7 @@ pub(super) fn expand(data: &Data) -> TokenStream {
                 let moved = slots.iter().map(|other| {
                     let other_name = &other.field().ident;
                     if other_name == name {
-                        quote!(#name: #private::Set(::core::convert::Into::into(#name)))
+                        quote!(#name: #private::Set(<#ty as #private::EventField>::normalize(::core::convert::Into::into(#name))))
                     } else {
                         quote!(#other_name: self.#other_name)
                     }
@@ -123,7 +123,7 @@ pub(super) fn expand(data: &Data) -> TokenStream {
                 ///
                 /// Optional: `None` unless set. Takes a value or an `Option`.
                 #vis fn #name(mut self, #name: impl ::core::convert::Into<#ty>) -> Self {
-                    self.#name = ::core::convert::Into::into(#name);
+                    self.#name = <#ty as #private::EventField>::normalize(::core::convert::Into::into(#name));
                     self
                 }
             },
@@ -132,7 +132,7 @@ pub(super) fn expand(data: &Data) -> TokenStream {
                 ///
                 /// Optional: takes its default value unless set.
                 #vis fn #name(mut self, #name: impl ::core::convert::Into<#ty>) -> Self {
-                    self.#name = #private::Option::Some(::core::convert::Into::into(#name));
+                    self.#name = #private::Option::Some(<#ty as #private::EventField>::normalize(::core::convert::Into::into(#name)));
                     self
                 }
             },

@@ -14,7 +14,7 @@ pub(crate) fn expand(data: &Data) -> TokenStream {
 
     let definition = payload::definition(input, krate, true, &docs::data_fields(input), &quote!());
     let getters = payload::getters(input);
-    let with_methods = payload::with_methods(input);
+    let with_methods = payload::with_methods(input, krate);
     let builder = builder::expand(data);
 
     let record_doc = input.doc_text();

@@ -28,6 +28,19 @@ pub(crate) fn expand(event: &Event) -> TokenStream {
         quote!(#name: #ty)
     });
     let names: Vec<_> = input.fields.iter().map(|field| &field.ident).collect();
+    // Payload datetimes keep the wire's microsecond precision; see `EventField::normalize`.
+    let normalized: Vec<_> = input
+        .fields
+        .iter()
+        .map(|field| {
+            let (name, ty) = (&field.ident, &field.ty);
+            if serializable {
+                quote!(<#ty as #private::EventField>::normalize(#name))
+            } else {
+                quote!(#name)
+            }
+        })
+        .collect();
     let new_doc = format!(
         "Creates the payload of a `{}` event from its data keys.",
         event.event_type.value()
@@ -127,7 +140,7 @@ pub(crate) fn expand(event: &Event) -> TokenStream {
             #[doc = #new_doc]
             #[allow(clippy::too_many_arguments)]
             #vis fn new(#(#params),*) -> Self {
-                Self { #(#names),* }
+                Self { #(#names: #normalized),* }
             }
 
             #getters

@@ -148,7 +148,7 @@ pub(super) fn getters(input: &Struct) -> TokenStream {
 }
 
 /// A `with_<field>` method per field, returning a changed copy.
-pub(super) fn with_methods(input: &Struct) -> TokenStream {
+pub(super) fn with_methods(input: &Struct, krate: &Path) -> TokenStream {
     let vis = &input.vis;
     let methods = input.fields.iter().map(|field| {
         let (name, ty) = (&field.ident, &field.ty);
@@ -166,7 +166,10 @@ pub(super) fn with_methods(input: &Struct) -> TokenStream {
             #[doc = #doc]
             #[must_use = "this returns a changed copy and leaves `self` as it was"]
             #vis fn #method(self, #name: impl ::core::convert::Into<#ty>) -> Self {
-                Self { #name: ::core::convert::Into::into(#name), #(#other_fields: self.#other_fields,)* }
+                Self {
+                    #name: <#ty as #krate::__private::EventField>::normalize(::core::convert::Into::into(#name)),
+                    #(#other_fields: self.#other_fields,)*
+                }
             }
         }
     });

@@ -1,0 +1,112 @@
+//! What can go wrong talking to Redis.
+
+use std::fmt;
+
+/// The broad class of a [`RedisBusError`], to decide what to do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RedisErrorKind {
+    /// The connection URL cannot be used.
+    Url,
+    /// Redis could not be reached or the connection broke (refused, reset, timed out). The
+    /// connection is dropped; the next call connects again.
+    Connection,
+    /// Redis answered with an error (`NOGROUP`, `WRONGTYPE`, `OOM`, …).
+    Server,
+    /// Redis answered, but not in the shape the command promises.
+    Reply,
+}
+
+impl fmt::Display for RedisErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RedisErrorKind::Url => "invalid URL",
+            RedisErrorKind::Connection => "connection error",
+            RedisErrorKind::Server => "server error",
+            RedisErrorKind::Reply => "unexpected reply",
+        })
+    }
+}
+
+/// A failed Redis operation: what was attempted, on which server and stream, and why.
+///
+/// The message never contains the password of the connection URL.
+///
+/// ```
+/// use events_bus_redis::{RedisErrorKind, RedisOptions};
+///
+/// let error = RedisOptions::new("http://localhost").unwrap_err();
+/// assert_eq!(error.kind(), RedisErrorKind::Url);
+/// assert!(error.to_string().starts_with("invalid Redis URL `http://localhost`"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[error("{context}: {detail}")]
+pub struct RedisBusError {
+    kind: RedisErrorKind,
+    context: String,
+    detail: String,
+    #[source]
+    source: Option<redis::RedisError>,
+}
+
+impl RedisBusError {
+    pub(crate) fn url(url: &str, detail: impl fmt::Display) -> Self {
+        RedisBusError {
+            kind: RedisErrorKind::Url,
+            context: format!("invalid Redis URL `{url}`"),
+            detail: detail.to_string(),
+            source: None,
+        }
+    }
+
+    /// `context` says what was attempted, e.g. "XADD to `runs` on redis://127.0.0.1:6379/0".
+    pub(crate) fn redis(context: String, error: redis::RedisError) -> Self {
+        let kind = if error.code().is_some() {
+            RedisErrorKind::Server
+        } else if is_connection_error(&error) {
+            RedisErrorKind::Connection
+        } else {
+            RedisErrorKind::Reply
+        };
+        RedisBusError {
+            kind,
+            context,
+            detail: error.to_string(),
+            source: Some(error),
+        }
+    }
+
+    pub(crate) fn reply(context: String, detail: impl fmt::Display) -> Self {
+        RedisBusError {
+            kind: RedisErrorKind::Reply,
+            context,
+            detail: detail.to_string(),
+            source: None,
+        }
+    }
+
+    /// The class of the error.
+    pub fn kind(&self) -> RedisErrorKind {
+        self.kind
+    }
+
+    /// Whether Redis could not be reached or the connection broke: worth retrying later.
+    pub fn is_connection_error(&self) -> bool {
+        self.kind == RedisErrorKind::Connection
+    }
+
+    /// The Redis error code when Redis answered with an error, e.g. `NOGROUP`.
+    pub fn server_code(&self) -> Option<&str> {
+        self.source.as_ref().and_then(redis::RedisError::code)
+    }
+}
+
+/// Whether `error` leaves the connection unusable: anything but an error reply from the
+/// server (after which the connection is still in sync).
+pub(crate) fn breaks_connection(error: &redis::RedisError) -> bool {
+    error.code().is_none()
+}
+
+fn is_connection_error(error: &redis::RedisError) -> bool {
+    error.is_io_error() || error.is_connection_dropped() || error.is_timeout() || error.is_connection_refusal()
+}

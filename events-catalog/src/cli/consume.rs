@@ -1,0 +1,180 @@
+//! `consume`: reads a Redis stream in a consumer group, as a consuming service would, and
+//! prints each event.
+//!
+//! Each entry goes through the same consumer loop as in a service: it is decoded and re-sent on
+//! its signal, then acknowledged; an entry that cannot be read or delivered is written to the
+//! dead-letter stream with the reason (and reported on stderr) before it is acknowledged, so no
+//! entry is lost.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use events_bus_redis::{RedisOptions, RedisStream};
+use events_core::bus::{Consumer, ConsumerOptions, Handled, Outcome, StartFrom, TopicPrefix, dead_letter_stream};
+use events_core::datetime::IsoFormat;
+use events_core::metadata::default_sourcehost;
+use events_core::registry::get_signal_by_type;
+
+use super::CliError;
+
+#[derive(Debug, Args)]
+pub(crate) struct ConsumeArgs {
+    /// The Redis server, e.g. redis://127.0.0.1:6379/0.
+    #[arg(long, env = "EVENT_BUS_REDIS_CONNECTION_URL", hide_env_values = true)]
+    redis_url: String,
+    /// The topic, without the prefix: EVENT_BUS_TOPIC_PREFIX in the environment is put before it
+    /// as `{prefix}-{topic}`, as the Python event bus does.
+    #[arg(long)]
+    topic: String,
+    /// The consumer group.
+    #[arg(long)]
+    group: String,
+    /// This consumer's name in the group [default: the host name]. A consumer restarted with
+    /// the same name handles the entries it left pending first.
+    #[arg(long)]
+    consumer: Option<String>,
+    /// Read what the group has not read yet (from the start of the stream for a new group)
+    /// instead of only new entries.
+    #[arg(long, conflicts_with = "last_read_msg_id")]
+    check_backlog: bool,
+    /// Replay the entries after this entry id, e.g. 1700000000000-0.
+    #[arg(long, value_name = "ID")]
+    last_read_msg_id: Option<String>,
+    /// Stop after handling this many entries; without it, run until interrupted.
+    #[arg(long, value_name = "N")]
+    max_messages: Option<u64>,
+    /// Take over entries that other consumers of the group left pending this long (crashed
+    /// consumers), in milliseconds.
+    #[arg(long, value_name = "MS")]
+    claim_idle_ms: Option<u64>,
+    /// Stop with an error after this many errors in a row.
+    #[arg(long, value_name = "N", env = "EVENT_BUS_REDIS_CONSUMER_CONSECUTIVE_ERRORS_LIMIT")]
+    consecutive_error_limit: Option<u32>,
+    /// How each event is printed.
+    #[arg(long, value_enum, default_value_t = ConsumedFormat::Text)]
+    format: ConsumedFormat,
+}
+
+/// How `consume` prints events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ConsumedFormat {
+    /// `<entry id> <event type> <event id> <time>` and the payload, for people.
+    Text,
+    /// One JSON object a line: `{"metadata": <to_json() shape>, "data": <to_dict() shape>}`.
+    Jsonl,
+}
+
+pub(crate) fn run(
+    args: &ConsumeArgs,
+    out: Box<dyn Write + Send>,
+    errors: Box<dyn Write + Send>,
+) -> Result<(), CliError> {
+    let stream = TopicPrefix::from_env().full_topic(&args.topic);
+    let start = match (&args.last_read_msg_id, args.check_backlog) {
+        (Some(id), _) => StartFrom::After(id.clone()),
+        (None, true) => StartFrom::Backlog,
+        (None, false) => StartFrom::Latest,
+    };
+    let consumer_name = args.consumer.clone().unwrap_or_else(|| default_sourcehost().to_owned());
+    let backend = RedisStream::open(
+        RedisOptions::new(&args.redis_url)?,
+        &stream,
+        &args.group,
+        &consumer_name,
+        start,
+    )?;
+    let options = ConsumerOptions {
+        max_messages: args.max_messages,
+        claim_idle: args.claim_idle_ms.map(Duration::from_millis),
+        consecutive_error_limit: args.consecutive_error_limit,
+        ..ConsumerOptions::default()
+    };
+    let printer = Arc::new(Mutex::new(Printer {
+        out,
+        errors,
+        format: args.format,
+        dead_letters: dead_letter_stream(&stream),
+        failure: None,
+    }));
+    let mut consumer = Consumer::new(backend, options);
+    let shutdown = consumer.shutdown_handle();
+    let observer = Arc::clone(&printer);
+    consumer = consumer.observe(move |handled| {
+        let mut printer = observer.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Err(error) = printer.print(handled) {
+            // Nobody reads the output any more (a closed pipe): stop after this entry.
+            printer.failure = Some(error.to_string());
+            shutdown.shutdown();
+        }
+    });
+    let stats = consumer.run()?;
+    let mut printer = printer.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(failure) = printer.failure.take() {
+        return Err(format!("cannot write the events: {failure}").into());
+    }
+    if printer.format == ConsumedFormat::Text {
+        writeln!(
+            printer.errors,
+            "handled {} entries of `{stream}` as {}/{consumer_name}: {} delivered, {} dead-lettered",
+            stats.handled(),
+            args.group,
+            stats.delivered,
+            stats.dead_lettered
+        )?;
+    }
+    Ok(())
+}
+
+struct Printer {
+    out: Box<dyn Write + Send>,
+    errors: Box<dyn Write + Send>,
+    format: ConsumedFormat,
+    dead_letters: String,
+    failure: Option<String>,
+}
+
+impl Printer {
+    fn print(&mut self, handled: &Handled<'_>) -> Result<(), CliError> {
+        let message = match (handled.outcome, handled.message) {
+            (Outcome::Delivered, Some(message)) => message,
+            (Outcome::DeadLettered(reason), _) => {
+                writeln!(
+                    self.errors,
+                    "openedx-events: entry {} dead-lettered to `{}`: {reason}",
+                    handled.entry.id, self.dead_letters
+                )?;
+                return Ok(());
+            }
+            (Outcome::Delivered, None) => return Ok(()),
+        };
+        // Delivered, so the type is known and the payload decodes.
+        let info = get_signal_by_type(message.metadata.event_type())?.info();
+        let data = match info.codec {
+            Some(codec) => (codec.avro_to_json)(&message.data)?,
+            None => serde_json::Value::Null,
+        };
+        match self.format {
+            ConsumedFormat::Jsonl => {
+                let line = serde_json::json!({"metadata": message.metadata.to_json_value(), "data": data});
+                writeln!(self.out, "{line}")?;
+            }
+            ConsumedFormat::Text => {
+                let metadata = &message.metadata;
+                writeln!(
+                    self.out,
+                    "{} {} {} {} from {}",
+                    handled.entry.id,
+                    metadata.event_type(),
+                    metadata.id(),
+                    IsoFormat::new(&metadata.time()),
+                    metadata.source()
+                )?;
+                writeln!(self.out, "    {data}")?;
+            }
+        }
+        self.out.flush()?;
+        Ok(())
+    }
+}

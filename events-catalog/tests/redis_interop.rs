@@ -1,0 +1,346 @@
+//! The Redis event bus against the Python reference implementation (edx-event-bus-redis 0.6.1
+//! with openedx-events 10.5.0), in both directions, on a redis-server started for the test:
+//!
+//! - events produced by Python's `RedisEventProducer` are consumed by `openedx-events consume`
+//!   with the same metadata and data;
+//! - events produced by `openedx-events produce` are received by Python's `RedisEventConsumer`
+//!   with the same metadata and data.
+//!
+//! The payloads are the golden cases the Python library wrote (tests/fixtures/golden) for event
+//! types that cover optional fields left empty, opaque keys of content authoring, maps and
+//! lists. Needs `OPENEDX_EVENTS_PYTHON` (the python of `scripts/python-env`) and a
+//! redis-server; without them the test is skipped, unless `OPENEDX_EVENTS_REQUIRE_INTEROP=1`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use events_bus_redis::testing::{RedisServer, skip};
+use serde_json::{Value, json};
+
+/// `(event type, what it covers)`.
+const EVENT_TYPES: [(&str, &str); 8] = [
+    (
+        "org.openedx.learning.course.enrollment.created.v1",
+        "the enrollment event",
+    ),
+    (
+        "org.openedx.learning.course.enrollment.changed.v1",
+        "optional records left None",
+    ),
+    (
+        "org.openedx.learning.exam.attempt.submitted.v1",
+        "optional users and datetimes left None",
+    ),
+    (
+        "org.openedx.content_authoring.xblock.published.v1",
+        "usage keys of courses",
+    ),
+    (
+        "org.openedx.content_authoring.library_block.created.v1",
+        "library locators and library usage keys",
+    ),
+    (
+        "org.openedx.content_authoring.content.object.associations.changed.v1",
+        "a list of strings",
+    ),
+    ("org.openedx.learning.xblock.skill.verified.v1", "a list of records"),
+    ("org.openedx.learning.lti_provider.launch.success.v1", "a map"),
+];
+
+/// The golden case whose payload Python's own decoder changes (falsy optionals become None).
+const SKIPPED_CASE: &str = "falsy_optionals";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+struct Setup {
+    python: PathBuf,
+    server: RedisServer,
+}
+
+fn setup(test: &str) -> Option<Setup> {
+    let python = match std::env::var_os("OPENEDX_EVENTS_PYTHON").filter(|python| !python.is_empty()) {
+        Some(python) => PathBuf::from(python),
+        None => return skip(test, "OPENEDX_EVENTS_PYTHON is not set (see scripts/python-env)"),
+    };
+    let server = RedisServer::for_test(test)?;
+    Some(Setup { python, server })
+}
+
+/// The golden payloads of `event_type`, in order.
+fn payloads(event_type: &str) -> Vec<Value> {
+    let path = root()
+        .join("tests/fixtures/golden")
+        .join(format!("{}.json", event_type.replace('.', "+")));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    let golden: Value = serde_json::from_str(&text).unwrap();
+    golden["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|case| case["name"] != SKIPPED_CASE)
+        .map(|case| case["data"].clone())
+        .collect()
+}
+
+fn run(mut command: Command, stdin: &str) -> Output {
+    let description = format!("{command:?}");
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("{description}: {error}"));
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{description} failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn json_lines(output: &Output) -> Vec<Value> {
+    String::from_utf8(output.stdout.clone())
+        .unwrap()
+        .lines()
+        .filter(|line| line.starts_with('{'))
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("{line}: {error}")))
+        .collect()
+}
+
+fn cli() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_openedx-events"))
+}
+
+fn python_script(setup: &Setup, script: &str) -> Command {
+    let mut command = Command::new(&setup.python);
+    command.arg(root().join("tests/interop").join(script));
+    command
+}
+
+/// Compares what one side sent with what the other received, event by event.
+fn assert_same_events(sent: &[Value], received: &[Value]) {
+    assert_eq!(received.len(), sent.len(), "as many events received as sent");
+    for (index, (sent, received)) in sent.iter().zip(received).enumerate() {
+        let event_type = sent["metadata"]["event_type"].as_str().unwrap_or("?");
+        assert_eq!(
+            received["metadata"], sent["metadata"],
+            "event {index} ({event_type}): metadata"
+        );
+        assert_eq!(received["data"], sent["data"], "event {index} ({event_type}): data");
+    }
+}
+
+#[test]
+fn events_produced_by_python_are_consumed_by_rust_with_equal_data_and_metadata() {
+    let Some(setup) = setup("events_produced_by_python_are_consumed_by_rust") else {
+        return;
+    };
+    let url = setup.server.url();
+    let mut input = String::new();
+    let mut expected_data = Vec::new();
+    for (event_type, _) in EVENT_TYPES {
+        for data in payloads(event_type) {
+            input.push_str(&json!({"event_type": event_type, "data": data}).to_string());
+            input.push('\n');
+            expected_data.push(data);
+        }
+    }
+
+    // Both sides apply the topic prefix of the environment.
+    let mut producer = python_script(&setup, "redis_produce.py");
+    producer
+        .args(["--url", &url, "--topic", "from-python"])
+        .env("EVENT_BUS_TOPIC_PREFIX", "interop");
+    let sent = json_lines(&run(producer, &input));
+    assert_eq!(sent.len(), expected_data.len());
+    for (sent, data) in sent.iter().zip(&expected_data) {
+        assert_eq!(&sent["data"], data, "Python sent the golden payload");
+    }
+
+    let mut consumer = cli();
+    consumer
+        .args([
+            "consume",
+            "--redis-url",
+            &url,
+            "--topic",
+            "from-python",
+            "--group",
+            "rust",
+        ])
+        .args(["--check-backlog", "--format", "jsonl"])
+        .args(["--max-messages", &sent.len().to_string()])
+        .env("EVENT_BUS_TOPIC_PREFIX", "interop");
+    let output = run(consumer, "");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("dead-lettered"), "{stderr}");
+    assert_same_events(&sent, &json_lines(&output));
+}
+
+#[test]
+fn events_produced_by_rust_are_consumed_by_python_with_equal_data_and_metadata() {
+    let Some(setup) = setup("events_produced_by_rust_are_consumed_by_python") else {
+        return;
+    };
+    let url = setup.server.url();
+    let mut sent = Vec::new();
+    for (event_type, _) in EVENT_TYPES {
+        let payloads = payloads(event_type);
+        let input: String = payloads.iter().map(|data| format!("{data}\n")).collect();
+        let mut producer = cli();
+        producer
+            .args([
+                "produce",
+                "--redis-url",
+                &url,
+                "--topic",
+                "from-rust",
+                "--format",
+                "jsonl",
+            ])
+            .arg(event_type);
+        let reports = json_lines(&run(producer, &input));
+        assert_eq!(reports.len(), payloads.len(), "{event_type}: one report per line");
+        for (report, data) in reports.into_iter().zip(payloads) {
+            assert_eq!(report["stream"], "from-rust");
+            sent.push(json!({"metadata": report["metadata"], "data": data}));
+        }
+    }
+
+    let mut consumer = python_script(&setup, "redis_consume.py");
+    consumer
+        .args(["--url", &url, "--topic", "from-rust", "--group", "python"])
+        .args(["--check-backlog", "--count", &sent.len().to_string()]);
+    let received = json_lines(&run(consumer, ""));
+    assert_same_events(&sent, &received);
+}
+
+#[test]
+fn an_unreadable_entry_is_dead_lettered_and_reported_by_the_consume_command() {
+    let Some(server) = RedisServer::for_test("an_unreadable_entry_is_dead_lettered") else {
+        return;
+    };
+    let url = server.url();
+    let mut connection = redis_client(&url);
+    let _: String = redis_cmd(&mut connection, &["XADD", "broken", "*", "type", "nonsense"]);
+
+    let mut consumer = cli();
+    consumer.args([
+        "consume",
+        "--redis-url",
+        &url,
+        "--topic",
+        "broken",
+        "--group",
+        "g",
+        "--check-backlog",
+        "--max-messages",
+        "1",
+        "--format",
+        "jsonl",
+    ]);
+    let output = run(consumer, "");
+    assert!(json_lines(&output).is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("dead-lettered to `broken-dead-letter`: unreadable entry: the entry has no `id` field"),
+        "{stderr}"
+    );
+    let dead: u64 = redis_cmd(&mut connection, &["XLEN", "broken-dead-letter"]);
+    assert_eq!(dead, 1);
+}
+
+#[test]
+fn a_line_that_cannot_be_published_is_reported_with_its_number_and_fails_the_command() {
+    let Some(server) = RedisServer::for_test("a_line_that_cannot_be_published") else {
+        return;
+    };
+    let url = server.url();
+    let good = payloads("org.openedx.learning.course.enrollment.created.v1")[0].to_string();
+    let input = format!("{good}\nnot json\n\n{{\"enrollment\": {{}}}}\n{good}\n");
+    let output = cli()
+        .args(["produce", "--redis-url", &url, "--topic", "t"])
+        .arg("org.openedx.learning.course.enrollment.created.v1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child.stdin.take().unwrap().write_all(input.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("line 2: org.openedx.learning.course.enrollment.created.v1: the payload is not JSON"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("line 4: org.openedx.learning.course.enrollment.created.v1: enrollment: missing field `user`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 of 4 lines could not be published"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.starts_with("line 1: ") && stdout.contains("\nline 5: "),
+        "{stdout}"
+    );
+    let mut connection = redis_client(&url);
+    let len: u64 = redis_cmd(&mut connection, &["XLEN", "t"]);
+    assert_eq!(len, 2);
+}
+
+#[test]
+fn the_demo_runs_over_redis() {
+    // On the Redis that scripts/test starts for the run when there is one, else on our own.
+    let own;
+    let url = match std::env::var("OPENEDX_EVENTS_REDIS_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            let Some(server) = RedisServer::for_test("the_demo_runs_over_redis") else {
+                return;
+            };
+            own = server;
+            own.url()
+        }
+    };
+    // A stream of its own, whatever ran on that server before.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    let mut demo = cli();
+    demo.args(["demo", "--redis-url", &url]).env(
+        "EVENT_BUS_TOPIC_PREFIX",
+        format!("demo-test-{}-{nanos}", std::process::id()),
+    );
+    let output = run(demo, "");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(&format!("on Redis at {url}")), "{stdout}");
+    assert!(
+        stdout.contains("consumer handled 1 entry: 1 delivered, 0 dead-lettered"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("as audit; event"), "{stdout}");
+    assert!(stdout.contains(", received from the event bus"), "{stdout}");
+    assert!(stdout.contains("still holds 1 entry"), "{stdout}");
+}
+
+fn redis_client(url: &str) -> redis::Connection {
+    redis::Client::open(url).unwrap().get_connection().unwrap()
+}
+
+fn redis_cmd<T: redis::FromRedisValue>(connection: &mut redis::Connection, args: &[&str]) -> T {
+    let mut command = redis::cmd(args[0]);
+    for arg in &args[1..] {
+        command.arg(*arg);
+    }
+    command.query(connection).unwrap()
+}
