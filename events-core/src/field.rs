@@ -150,7 +150,15 @@ impl EventField for DateTime<Utc> {
 
     fn decode_avro(reader: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let start = reader.position();
-        let text = reader.read_str()?;
+        // The canonical text is ASCII by construction, so when it parses the UTF-8 check that
+        // `read_str` would make is not needed.
+        let bytes = reader.read_bytes()?;
+        if let Some(time) = crate::datetime::parse_canonical(bytes) {
+            return Ok(time);
+        }
+        let data_start = reader.position() - bytes.len();
+        let text = std::str::from_utf8(bytes)
+            .map_err(|error| DecodeError::new(DecodeErrorKind::InvalidUtf8, data_start + error.valid_up_to()))?;
         crate::datetime::parse_isoformat(text).map_err(|error| {
             DecodeError::new(
                 DecodeErrorKind::InvalidText {
