@@ -78,8 +78,8 @@ impl RedisStream {
     }
 
     /// Like [`new`](Self::new), but connects, creates and positions the group now, so that a
-    /// wrong URL, an unreachable server or an invalid `StartFrom::After` id is reported at
-    /// once and [`StartFrom::Latest`] means "from now on".
+    /// wrong URL or an unreachable server is reported at once and [`StartFrom::Latest`] means
+    /// "from now on".
     pub fn open(
         options: RedisOptions,
         stream: &str,
@@ -142,7 +142,7 @@ impl RedisStream {
         }
         let position = match &self.start {
             Some(StartFrom::Latest) => Some("$".to_owned()),
-            Some(StartFrom::After(id)) => Some(id.clone()),
+            Some(StartFrom::After(id)) => Some(id.to_string()),
             Some(StartFrom::Backlog) | None => None,
         };
         if let Some(position) = position {

@@ -511,7 +511,7 @@ fn start_positions_follow_edx_event_bus_redis() {
         "by default only new entries are read"
     );
     assert_eq!(
-        ids(StartFrom::After(first_id), "after"),
+        ids(StartFrom::After(first_id.parse().unwrap()), "after"),
         all[1..],
         "last_read_msg_id replays after that entry"
     );

@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use events_bus_redis::{RedisOptions, RedisStream};
-use events_core::bus::{Consumer, ConsumerOptions, Handled, Outcome, StartFrom, TopicPrefix, dead_letter_stream};
+use events_core::bus::{
+    Consumer, ConsumerOptions, EntryId, Handled, Outcome, StartFrom, TopicPrefix, dead_letter_stream,
+};
 use events_core::datetime::IsoFormat;
 use events_core::metadata::default_sourcehost;
 use events_core::registry::get_signal_by_type;
@@ -41,7 +43,7 @@ pub(crate) struct ConsumeArgs {
     check_backlog: bool,
     /// Replay the entries after this entry id, e.g. 1700000000000-0.
     #[arg(long, value_name = "ID")]
-    last_read_msg_id: Option<String>,
+    last_read_msg_id: Option<EntryId>,
     /// Stop after handling this many entries; without it, run until interrupted.
     #[arg(long, value_name = "N")]
     max_messages: Option<u64>,
@@ -73,7 +75,7 @@ pub(crate) fn run(
 ) -> Result<(), CliError> {
     let stream = TopicPrefix::from_env().full_topic(&args.topic);
     let start = match (&args.last_read_msg_id, args.check_backlog) {
-        (Some(id), _) => StartFrom::After(id.clone()),
+        (Some(id), _) => StartFrom::After(*id),
         (None, true) => StartFrom::Backlog,
         (None, false) => StartFrom::Latest,
     };

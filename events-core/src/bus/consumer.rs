@@ -16,6 +16,7 @@ use crate::codec::DeliveryError;
 use crate::receiver::{ReceiverError, Responses};
 use crate::registry;
 
+use super::entry_id::EntryId;
 use super::message::{BusMessage, StreamEntry};
 
 /// The suffix of the stream that receives the entries of `{stream}` that could not be
@@ -59,7 +60,7 @@ pub enum StartFrom {
     /// (`check_backlog`).
     Backlog,
     /// After the given entry id (`last_read_msg_id`).
-    After(String),
+    After(EntryId),
 }
 
 /// The broker operations a [`Consumer`] needs, for one stream, group and consumer name.

@@ -7,32 +7,13 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::convert::Infallible;
-use std::fmt;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::consumer::{StartFrom, StreamBackend, dead_letter_fields, dead_letter_stream};
+use super::entry_id::EntryId;
 use super::message::{BusMessage, StreamEntry};
 use super::producer::{EventBusProducer, ProduceError};
-
-/// An entry id: milliseconds and a sequence number, written `ms-seq` as in Redis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-struct EntryId(u64, u64);
-
-impl fmt::Display for EntryId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}", self.0, self.1)
-    }
-}
-
-impl EntryId {
-    fn parse(text: &str) -> Option<Self> {
-        match text.split_once('-') {
-            Some((ms, seq)) => Some(EntryId(ms.parse().ok()?, seq.parse().ok()?)),
-            None => Some(EntryId(text.parse().ok()?, 0)),
-        }
-    }
-}
 
 type Fields = Vec<(Vec<u8>, Vec<u8>)>;
 
@@ -124,10 +105,10 @@ impl InMemoryBus {
                 .duration_since(UNIX_EPOCH)
                 .unwrap_or_default()
                 .as_millis() as u64;
-            let id = if now > stream.last_id.0 {
-                EntryId(now, 0)
+            let id = if now > stream.last_id.millis() {
+                EntryId::new(now, 0)
             } else {
-                EntryId(stream.last_id.0, stream.last_id.1 + 1)
+                EntryId::new(stream.last_id.millis(), stream.last_id.sequence() + 1)
             };
             stream.last_id = id;
             stream.entries.push_back((id, fields));
@@ -181,7 +162,7 @@ impl InMemoryBus {
             match &start {
                 StartFrom::Latest => group_state.last_delivered = last_id,
                 StartFrom::Backlog => {}
-                StartFrom::After(id) => group_state.last_delivered = EntryId::parse(id).unwrap_or_default(),
+                StartFrom::After(id) => group_state.last_delivered = *id,
             }
         }
         InMemoryConsumer {
@@ -344,7 +325,7 @@ impl StreamBackend for InMemoryConsumer {
         let group = self.group.clone();
         self.with_group(|stream| {
             if let Some(group) = stream.groups.get_mut(&group) {
-                for id in ids.iter().filter_map(|id| EntryId::parse(id)) {
+                for id in ids.iter().filter_map(|id| id.parse::<EntryId>().ok()) {
                     group.pending.remove(&id);
                 }
             }

@@ -52,6 +52,7 @@
 
 mod config;
 mod consumer;
+mod entry_id;
 mod memory;
 mod message;
 mod producer;
@@ -61,6 +62,7 @@ pub use consumer::{
     Consumer, ConsumerError, ConsumerOptions, ConsumerStats, DEAD_LETTER_SUFFIX, Handled, Outcome, ShutdownHandle,
     StartFrom, StreamBackend, dead_letter_fields, dead_letter_stream, deliver,
 };
+pub use entry_id::{EntryId, InvalidEntryId};
 pub use memory::{InMemoryBus, InMemoryConsumer};
 pub use message::{BusMessage, DATA_FIELD, EntryError, HEADER_FIELDS, StreamEntry};
 pub use producer::{EventBusProducer, PRODUCER_RECEIVER_ID, ProduceError, ProducerBinding, connect_producer};
