@@ -1,7 +1,7 @@
 //! The cost of sending an event in process, and of generating its metadata.
 //!
 //! The Python library takes about 27 µs to send an event to one receiver on the reference
-//! machine; `scripts/bench-python-send` measures it side by side.
+//! machine; `scripts/bench-python-events` measures it side by side.
 
 use std::hint::black_box;
 
