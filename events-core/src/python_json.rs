@@ -49,7 +49,9 @@ impl Formatter for PythonFormatter {
     fn write_string_fragment<W: ?Sized + io::Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
         let mut start = 0;
         for (index, ch) in fragment.char_indices() {
-            if ch.is_ascii() {
+            // `json.dumps` escapes everything outside printable ASCII, DEL included; serde_json
+            // has already escaped the quote, the backslash and the C0 controls.
+            if ch.is_ascii() && ch != '\x7f' {
                 continue;
             }
             writer.write_all(&fragment.as_bytes()[start..index])?;
@@ -146,7 +148,7 @@ mod tests {
     #[test]
     fn control_characters_use_python_escapes() {
         let text = to_python_json(&json!("\"\\/\u{8}\u{c}\n\r\t\u{1}\u{7f}")).unwrap();
-        assert_eq!(text, "\"\\\"\\\\/\\b\\f\\n\\r\\t\\u0001\u{7f}\"");
+        assert_eq!(text, "\"\\\"\\\\/\\b\\f\\n\\r\\t\\u0001\\u007f\"");
     }
 
     #[test]

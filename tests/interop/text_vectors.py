@@ -98,7 +98,8 @@ def parse_vectors():
 def metadata_vectors():
     vectors = []
     sources = ["openedx/lms/web", "openedx/cms/web", "openedx/SERVICE_NAME_UNSET/web", "openedx/ünïcode/web"]
-    hosts = ["lms-1", "edx.devstack.lms", "host with \"quotes\" and \\ backslash", "主机"]
+    hosts = ["lms-1", "edx.devstack.lms", "host with \"quotes\" and \\ backslash", "主机",
+             "controls \x00\x1f\t\n and DEL \x7f", "astral \U0001f600"]
     for index in range(40):
         t = random_instant() if index % 3 else datetime(2024, 2, 1, 12, 0, 0, tzinfo=timezone.utc)
         metadata = EventsMetadata(
