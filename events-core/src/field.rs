@@ -272,15 +272,19 @@ impl<T: EventField> EventField for Vec<T> {
     fn decode_avro(reader: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let mut items = Vec::new();
         loop {
-            let count = reader.read_block_count()?;
-            if count == 0 {
+            let block = reader.read_block()?;
+            if block.count == 0 {
                 return Ok(items);
             }
-            items.reserve(count);
-            for _ in 0..count {
+            // The count is at most the bytes left, but an item may be far larger in memory than
+            // its one byte on the wire: reserve no more memory than the input holds, and let the
+            // vector grow only as items actually decode.
+            items.reserve(block.count.min(reader.remaining() / size_of::<T>().max(1)));
+            for _ in 0..block.count {
                 let index = items.len();
                 items.push(T::decode_avro(reader).map_err(|error| error.at_index(index))?);
             }
+            reader.end_block(block)?;
         }
     }
 
@@ -324,11 +328,11 @@ impl<T: EventField> EventField for BTreeMap<String, T> {
     fn decode_avro(reader: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let mut map = BTreeMap::new();
         loop {
-            let count = reader.read_block_count()?;
-            if count == 0 {
+            let block = reader.read_block()?;
+            if block.count == 0 {
                 return Ok(map);
             }
-            for _ in 0..count {
+            for _ in 0..block.count {
                 let key_at = reader.position();
                 let key = reader.read_str()?;
                 let value = T::decode_avro(reader).map_err(|error| error.at_key(key))?;
@@ -341,6 +345,7 @@ impl<T: EventField> EventField for BTreeMap<String, T> {
                     ));
                 }
             }
+            reader.end_block(block)?;
         }
     }
 

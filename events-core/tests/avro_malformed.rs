@@ -149,6 +149,18 @@ fn overlong_and_overflowing_varints_are_refused() {
 }
 
 #[test]
+fn padded_varints_are_refused_with_their_field() {
+    // 12 written as `98 00` instead of `18`: Python reads it, but it is not the encoding of 12
+    // that any writer produces, and accepting it would break decode-then-encode identity.
+    let mut padded = member().to_avro();
+    assert_eq!(padded[0], 0x18);
+    padded.splice(0..1, [0x98, 0x00]);
+    let error = error_of(&padded);
+    assert_eq!(error.kind(), &DecodeErrorKind::VarintNotMinimal);
+    assert_eq!(error.path(), "member.number");
+}
+
+#[test]
 fn integers_too_large_for_their_field_are_refused() {
     let mut bytes = Vec::new();
     write_long(&mut bytes, i64::from(i32::MAX) + 1);
@@ -262,6 +274,26 @@ fn collections_report_the_index_or_key_and_refuse_duplicates() {
         error_of(&huge_block).kind(),
         DecodeErrorKind::BlockCountExceedsInput { .. }
     ));
+
+    // A block with a negative count declares its byte size; items that take a different number
+    // of bytes mean the size or the items are corrupt.
+    let wrong_size = with_profile_bytes(|out| {
+        prefix(out);
+        write_long(out, -1);
+        write_long(out, 5);
+        write_str(out, "ok");
+        write_long(out, 0);
+        write_long(out, 0);
+        out.extend([0; 4]);
+    });
+    let error = error_of(&wrong_size);
+    assert_eq!(
+        (error.path().as_str(), error.kind()),
+        (
+            "member.groups",
+            &DecodeErrorKind::BlockSizeMismatch { declared: 5, actual: 3 }
+        )
+    );
 }
 
 #[test]

@@ -78,6 +78,10 @@ impl<'a> Reader<'a> {
             }
             value |= u64::from(byte & 0x7f) << (7 * index);
             if byte & 0x80 == 0 {
+                if byte == 0 && index > 0 {
+                    self.pos = start;
+                    return Err(DecodeError::new(DecodeErrorKind::VarintNotMinimal, start));
+                }
                 return Ok(((value >> 1) as i64) ^ -((value & 1) as i64));
             }
         }
@@ -159,15 +163,16 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The item count of the next array or map block; 0 ends the array or map.
+    /// The header of the next array or map block; a count of 0 ends the array or map.
     ///
-    /// A negative count is followed by the block's size in bytes, which is checked and
-    /// skipped. A count larger than the remaining input cannot be honest (every item takes at
-    /// least one byte) and is refused before anything is allocated.
-    pub fn read_block_count(&mut self) -> Result<usize, DecodeError> {
+    /// A negative count is followed by the block's size in bytes, which must lie within the
+    /// remaining input and is checked against the items by [`end_block`](Self::end_block). A
+    /// count larger than the remaining input cannot be honest (every item takes at least one
+    /// byte) and is refused before anything is allocated.
+    pub fn read_block(&mut self) -> Result<Block, DecodeError> {
         let start = self.pos;
         let count = self.read_long()?;
-        let count = if count < 0 {
+        let (count, sized) = if count < 0 {
             let size_at = self.pos;
             let size = self.read_long()?;
             if size < 0 {
@@ -176,9 +181,19 @@ impl<'a> Reader<'a> {
                     size_at,
                 ));
             }
-            count.unsigned_abs()
+            let size = size as u64;
+            if size > self.remaining() as u64 {
+                return Err(DecodeError::new(
+                    DecodeErrorKind::LengthExceedsInput {
+                        length: size,
+                        remaining: self.remaining(),
+                    },
+                    size_at,
+                ));
+            }
+            (count.unsigned_abs(), Some((self.pos, size)))
         } else {
-            count as u64
+            (count as u64, None)
         };
         if count > self.remaining() as u64 {
             return Err(DecodeError::new(
@@ -189,8 +204,35 @@ impl<'a> Reader<'a> {
                 start,
             ));
         }
-        Ok(count as usize)
+        Ok(Block {
+            count: count as usize,
+            sized,
+        })
     }
+
+    /// Checks, after a block's items were read, that they took the byte size the block
+    /// declared, if it declared one.
+    pub fn end_block(&self, block: Block) -> Result<(), DecodeError> {
+        match block.sized {
+            Some((items_start, declared)) if (self.pos - items_start) as u64 != declared => Err(DecodeError::new(
+                DecodeErrorKind::BlockSizeMismatch {
+                    declared,
+                    actual: (self.pos - items_start) as u64,
+                },
+                items_start,
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The header of an array or map block, from [`Reader::read_block`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Block {
+    /// How many items follow; 0 ends the array or map.
+    pub count: usize,
+    /// Where the items start and the byte size declared for them, for a negative count.
+    sized: Option<(usize, u64)>,
 }
 
 #[cfg(test)]
@@ -234,6 +276,21 @@ mod tests {
             Reader::new(&[0x80, 0x80]).read_long().unwrap_err().kind(),
             &DecodeErrorKind::TruncatedVarint
         );
+    }
+
+    #[test]
+    fn padded_varints_are_refused_so_decoding_is_one_to_one() {
+        for padded in [&[0x80, 0x00][..], &[0x82, 0x80, 0x00], &[0xff, 0xff, 0x80, 0x80, 0x00]] {
+            let mut reader = Reader::new(padded);
+            assert_eq!(
+                reader.read_long().unwrap_err().kind(),
+                &DecodeErrorKind::VarintNotMinimal,
+                "{padded:02x?}"
+            );
+            assert_eq!(reader.position(), 0, "the reader does not move past a refused varint");
+        }
+        // A single zero byte is the minimal encoding of 0.
+        assert_eq!(Reader::new(&[0x00]).read_long(), Ok(0));
     }
 
     #[test]
@@ -285,23 +342,50 @@ mod tests {
         bytes.extend(long_bytes(2));
         bytes.extend([0x02, 0x04]);
         let mut reader = Reader::new(&bytes);
-        assert_eq!(reader.read_block_count(), Ok(2));
+        let block = reader.read_block().unwrap();
+        assert_eq!(block.count, 2);
         assert_eq!(reader.read_long(), Ok(1));
         assert_eq!(reader.read_long(), Ok(2));
+        assert_eq!(reader.end_block(block), Ok(()));
     }
 
     #[test]
-    fn block_counts_beyond_the_input_are_refused() {
+    fn a_block_whose_items_do_not_fill_its_byte_size_is_refused() {
+        let mut bytes = long_bytes(-2);
+        bytes.extend(long_bytes(3));
+        bytes.extend([0x02, 0x04, 0x06]);
+        let mut reader = Reader::new(&bytes);
+        let block = reader.read_block().unwrap();
+        reader.read_long().unwrap();
+        reader.read_long().unwrap();
+        assert_eq!(
+            reader.end_block(block).unwrap_err().kind(),
+            &DecodeErrorKind::BlockSizeMismatch { declared: 3, actual: 2 }
+        );
+    }
+
+    #[test]
+    fn block_counts_and_sizes_beyond_the_input_are_refused() {
         let bytes = long_bytes(1 << 40);
         assert!(matches!(
-            Reader::new(&bytes).read_block_count().unwrap_err().kind(),
+            Reader::new(&bytes).read_block().unwrap_err().kind(),
             DecodeErrorKind::BlockCountExceedsInput { .. }
         ));
         let mut negative_size = long_bytes(-1);
         negative_size.extend(long_bytes(-5));
         assert_eq!(
-            Reader::new(&negative_size).read_block_count().unwrap_err().kind(),
+            Reader::new(&negative_size).read_block().unwrap_err().kind(),
             &DecodeErrorKind::NegativeLength { length: -5 }
+        );
+        let mut oversized = long_bytes(-1);
+        oversized.extend(long_bytes(1000));
+        oversized.push(0x02);
+        assert_eq!(
+            Reader::new(&oversized).read_block().unwrap_err().kind(),
+            &DecodeErrorKind::LengthExceedsInput {
+                length: 1000,
+                remaining: 1
+            }
         );
     }
 

@@ -19,6 +19,10 @@ pub enum DecodeErrorKind {
     VarintTooLong,
     /// A ten-byte varint carried more than 64 bits.
     VarintOverflow,
+    /// A varint ended with a zero byte after the first: the same number has a shorter encoding,
+    /// which every Avro writer uses. Refusing padded varints keeps decoding one-to-one, so that
+    /// accepted bytes re-encode to themselves.
+    VarintNotMinimal,
     /// A string, bytes or block size was negative.
     NegativeLength {
         /// The length read.
@@ -37,6 +41,14 @@ pub enum DecodeErrorKind {
         count: u64,
         /// Bytes that were left.
         remaining: usize,
+    },
+    /// A block written with a negative count declared a byte size that its items did not fill
+    /// exactly.
+    BlockSizeMismatch {
+        /// The byte size the block declared.
+        declared: u64,
+        /// The bytes its items took.
+        actual: u64,
     },
     /// A string was not valid UTF-8.
     InvalidUtf8,
@@ -85,12 +97,16 @@ impl fmt::Display for DecodeErrorKind {
             DecodeErrorKind::TruncatedVarint => f.write_str("truncated input inside a varint"),
             DecodeErrorKind::VarintTooLong => f.write_str("varint longer than ten bytes"),
             DecodeErrorKind::VarintOverflow => f.write_str("varint overflows 64 bits"),
+            DecodeErrorKind::VarintNotMinimal => f.write_str("varint padded with a zero byte (not minimally encoded)"),
             DecodeErrorKind::NegativeLength { length } => write!(f, "negative length {length}"),
             DecodeErrorKind::LengthExceedsInput { length, remaining } => {
                 write!(f, "length {length} exceeds the {remaining} bytes left")
             }
             DecodeErrorKind::BlockCountExceedsInput { count, remaining } => {
                 write!(f, "block of {count} items exceeds the {remaining} bytes left")
+            }
+            DecodeErrorKind::BlockSizeMismatch { declared, actual } => {
+                write!(f, "block declared {declared} bytes but its items took {actual}")
             }
             DecodeErrorKind::InvalidUtf8 => f.write_str("invalid UTF-8"),
             DecodeErrorKind::InvalidBoolean { byte } => write!(f, "invalid boolean byte {byte:#04x}"),

@@ -10,7 +10,7 @@ mod encode;
 mod error;
 mod schema_json;
 
-pub use decode::Reader;
+pub use decode::{Block, Reader};
 pub use encode::{
     write_block_end, write_block_start, write_bool, write_bytes, write_double, write_long, write_optional, write_str,
 };
