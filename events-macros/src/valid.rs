@@ -57,6 +57,18 @@ pub(crate) fn data(input: Struct, args: DataArgs, errors: &mut Errors) -> Data {
             ),
         );
     }
+    if input.fields.is_empty() {
+        // An empty record carries nothing for consumers, and takes no bytes on the wire, so a list
+        // of them could claim any length.
+        errors.at(
+            &input.ident,
+            format!(
+                "`{}` has no fields, but a payload record carries at least one; add a documented field, \
+                 e.g. `/// The course's key.` `course_key: CourseKey`",
+                input.ident
+            ),
+        );
+    }
     let names: Vec<&str> = input.fields.iter().map(|field| field.name.as_str()).collect();
     for field in &input.fields {
         check_field(field, true, errors);
@@ -188,7 +200,19 @@ pub(crate) fn event(input: Struct, args: EventArgs, errors: &mut Errors) -> Opti
         (None, None) => None,
     };
 
-    if let Some(key_field) = &args.key_field {
+    if let (Some(key_field), Some(reason)) = (&args.key_field, &args.unserializable) {
+        // The key partitions the event on the bus, and this event never goes there; its fields
+        // may also lack the schema nodes the path would be resolved through.
+        errors.at(
+            key_field,
+            format!(
+                "`key_field` is the event bus key, but this event is `unserializable` ({:?}) and never sent on \
+                 the bus; remove `key_field = {:?}`",
+                reason.value(),
+                key_field.value()
+            ),
+        );
+    } else if let Some(key_field) = &args.key_field {
         check_key_field_syntax(key_field, &input, errors);
     }
 
