@@ -228,13 +228,14 @@ impl<T: OpenEdxEvent> OpenEdxPublicSignal<T> {
             scope.record(&event);
             scope.receivers::<T>()
         });
+        let global = global.as_deref().unwrap_or(&[]);
+        let scoped = scoped.as_deref().unwrap_or(&[]);
         let receivers = global
-            .as_deref()
-            .unwrap_or(&[])
             .iter()
-            .chain(scoped.as_deref().unwrap_or(&[]));
+            .filter(|receiver| scope.as_ref().is_none_or(|scope| scope.runs_global(&receiver.id)))
+            .chain(scoped);
 
-        let mut responses = Responses::with_capacity(receivers.size_hint().0);
+        let mut responses = Responses::with_capacity(global.len() + scoped.len());
         for receiver in receivers {
             if fail_fast {
                 if let Err(source) = (receiver.callback)(&event) {

@@ -5,6 +5,8 @@
 //! other tests. An [`EventsIsolation`] is therefore scoped to the threads that enter it: on
 //! those threads only the events it enables are sent, every sent event is captured for the
 //! test to inspect, and receivers connected through it are called only for those sends.
+//! Globally connected receivers still run, as they do under the Python mixin, unless the
+//! isolation leaves them out with [`IsolationBuilder::without_global_receivers`].
 //!
 //! ```
 //! use events_core::prelude::*;
@@ -78,7 +80,15 @@ pub fn isolate_events() -> IsolationBuilder {
         enabled: HashSet::new(),
         all: false,
         fail_fast: true,
+        global: GlobalReceivers::All,
     }
+}
+
+/// Which globally connected receivers run for sends under an isolation.
+#[derive(Debug, Clone)]
+enum GlobalReceivers {
+    All,
+    Only(HashSet<ReceiverId>),
 }
 
 /// Chooses the events an [`EventsIsolation`] enables.
@@ -88,6 +98,7 @@ pub struct IsolationBuilder {
     enabled: HashSet<String>,
     all: bool,
     fail_fast: bool,
+    global: GlobalReceivers,
 }
 
 impl IsolationBuilder {
@@ -126,12 +137,74 @@ impl IsolationBuilder {
         self
     }
 
+    /// Leaves out the receivers connected globally with [`OpenEdxPublicSignal::connect`] (and
+    /// event bus producers bound with `bus::connect_producer`): under this isolation, sends call
+    /// only the receivers connected through [`EventsIsolation::connect`] and those named with
+    /// [`keep_global_receiver`](Self::keep_global_receiver).
+    ///
+    /// By default global receivers run, as Django receivers do under Python's test mixin; but
+    /// in Rust's parallel test threads another test may have connected one, and leaving them
+    /// out keeps this test's sends from reaching it.
+    ///
+    /// ```
+    /// use events_core::prelude::*;
+    /// use events_core::testing::isolate_events;
+    ///
+    /// /// A note.
+    /// #[event_data]
+    /// pub struct NoteData {
+    ///     /// The text.
+    ///     text: String,
+    /// }
+    ///
+    /// /// Emitted when a note is pinned.
+    /// #[open_edx_event(type = "com.example.learning.note.pinned.v1")]
+    /// pub struct NotePinned {
+    ///     /// The note.
+    ///     note: NoteData,
+    /// }
+    ///
+    /// NOTE_PINNED.connect("search_index", |_| Ok(()));
+    /// NOTE_PINNED.connect("audit_log", |_| Ok(()));
+    ///
+    /// let events = isolate_events().enable(&NOTE_PINNED).without_global_receivers().start();
+    /// let responses = NOTE_PINNED.send_event(NotePinned::new(NoteData::builder().text("hi").build()))?;
+    /// assert_eq!(responses.len(), 0);
+    /// drop(events);
+    ///
+    /// let events = isolate_events().enable(&NOTE_PINNED).keep_global_receiver("audit_log").start();
+    /// let responses = NOTE_PINNED.send_event(NotePinned::new(NoteData::builder().text("hi").build()))?;
+    /// assert_eq!(responses.receivers().map(|id| id.as_str()).collect::<Vec<_>>(), ["audit_log"]);
+    /// # drop(events);
+    /// # Ok::<(), SendError>(())
+    /// ```
+    pub fn without_global_receivers(mut self) -> Self {
+        if let GlobalReceivers::All = self.global {
+            self.global = GlobalReceivers::Only(HashSet::new());
+        }
+        self
+    }
+
+    /// Leaves out the globally connected receivers, like
+    /// [`without_global_receivers`](Self::without_global_receivers), except the one connected
+    /// under `id`, which still runs. Call it once per receiver to keep.
+    pub fn keep_global_receiver(mut self, id: impl Into<ReceiverId>) -> Self {
+        match &mut self.global {
+            GlobalReceivers::Only(kept) => {
+                kept.insert(id.into());
+            }
+            GlobalReceivers::All => self.global = GlobalReceivers::Only(HashSet::from([id.into()])),
+        }
+        self
+    }
+
     /// Begins the isolation on the current thread; it ends when the returned value is dropped.
     pub fn start(self) -> EventsIsolation {
         let scope = Arc::new(Scope {
             enabled: self.enabled,
             all: self.all,
             fail_fast: self.fail_fast,
+            global: self.global,
             sent: Mutex::new(Vec::new()),
             receivers: Mutex::new(HashMap::new()),
         });
@@ -182,8 +255,9 @@ impl EventsIsolation {
     ///
     /// Receivers connected with [`OpenEdxPublicSignal::connect`] are shared by every test in the
     /// process; connecting here keeps a test's receiver from seeing other tests' events. It is
-    /// called after the globally connected receivers. Connecting twice with the same id keeps
-    /// the first.
+    /// called after the globally connected receivers (see
+    /// [`IsolationBuilder::without_global_receivers`] to leave those out). Connecting twice with
+    /// the same id keeps the first.
     pub fn connect<T, F>(&self, signal: &OpenEdxPublicSignal<T>, id: impl Into<ReceiverId>, receiver: F)
     where
         T: OpenEdxEvent,
@@ -272,6 +346,7 @@ pub(crate) struct Scope {
     enabled: HashSet<String>,
     all: bool,
     fail_fast: bool,
+    global: GlobalReceivers,
     sent: Mutex<Vec<Captured>>,
     receivers: Mutex<HashMap<&'static str, Box<dyn Any + Send>>>,
 }
@@ -282,6 +357,7 @@ impl std::fmt::Debug for Scope {
             .field("enabled", &self.enabled)
             .field("all", &self.all)
             .field("fail_fast", &self.fail_fast)
+            .field("global", &self.global)
             .finish_non_exhaustive()
     }
 }
@@ -290,6 +366,14 @@ impl Scope {
     /// Whether `event_type` is sent under this scope, and whether it fails fast.
     pub(crate) fn policy(&self, event_type: &str) -> (bool, bool) {
         (self.all || self.enabled.contains(event_type), self.fail_fast)
+    }
+
+    /// Whether the receiver connected globally under `id` runs for sends under this scope.
+    pub(crate) fn runs_global(&self, id: &ReceiverId) -> bool {
+        match &self.global {
+            GlobalReceivers::All => true,
+            GlobalReceivers::Only(kept) => kept.contains(id),
+        }
     }
 
     pub(crate) fn record<T: OpenEdxEvent>(&self, event: &Event<T>) {

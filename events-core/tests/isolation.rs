@@ -21,6 +21,13 @@ pub struct SessionStarted {
     login: LoginData,
 }
 
+/// Emitted when a login token is refreshed.
+#[open_edx_event(type = "com.example.learning.token.refreshed.v1")]
+pub struct TokenRefreshed {
+    /// The login.
+    login: LoginData,
+}
+
 /// Emitted when a session ends.
 #[open_edx_event(type = "com.example.learning.session.ended.v1")]
 pub struct SessionEnded {
@@ -162,4 +169,68 @@ fn enabling_by_type_checks_the_type_and_suggests_close_ones() {
         "unknown event type `com.example.learning.session.stated.v1`; did you mean one of: \
          `com.example.learning.session.started.v1`, `com.example.learning.session.ended.v1`?"
     );
+}
+
+#[test]
+fn an_isolation_can_leave_out_global_receivers_connected_by_other_tests() {
+    let global_calls = Arc::new(AtomicUsize::new(0));
+    let kept_calls = Arc::new(AtomicUsize::new(0));
+    // Connected globally, as another test or the code under test might.
+    let counter = Arc::clone(&global_calls);
+    TOKEN_REFRESHED.connect("other_tests_receiver", move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    });
+    let counter = Arc::clone(&kept_calls);
+    TOKEN_REFRESHED.connect("audit", move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    });
+    let renew = || TOKEN_REFRESHED.send_event(TokenRefreshed::new(login("ada"))).unwrap();
+
+    // Sent from another thread, as a parallel test would.
+    let responses = std::thread::spawn(move || {
+        let events = isolate_events()
+            .enable(&TOKEN_REFRESHED)
+            .without_global_receivers()
+            .start();
+        let responses = renew();
+        assert_eq!(events.sent::<TokenRefreshed>().len(), 1, "still captured");
+        responses.len()
+    })
+    .join()
+    .unwrap();
+    assert_eq!(responses, 0);
+    assert_eq!(global_calls.load(Ordering::SeqCst), 0);
+    assert_eq!(kept_calls.load(Ordering::SeqCst), 0);
+
+    let events = isolate_events()
+        .enable(&TOKEN_REFRESHED)
+        .keep_global_receiver("audit")
+        .start();
+    let scoped_calls = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&scoped_calls);
+    events.connect(&TOKEN_REFRESHED, "scoped", move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    });
+    let responses = renew();
+    assert_eq!(
+        responses.receivers().map(|id| id.as_str()).collect::<Vec<_>>(),
+        ["audit", "scoped"]
+    );
+    assert_eq!(
+        (
+            global_calls.load(Ordering::SeqCst),
+            kept_calls.load(Ordering::SeqCst),
+            scoped_calls.load(Ordering::SeqCst)
+        ),
+        (0, 1, 1)
+    );
+    drop(events);
+
+    // By default, an isolation runs the global receivers, as Python's test mixin does.
+    let _events = isolate_events().enable(&TOKEN_REFRESHED).start();
+    assert_eq!(renew().len(), 2);
+    assert_eq!(global_calls.load(Ordering::SeqCst), 1);
 }
