@@ -47,6 +47,21 @@ run_event!(Refused, "com.example.learning.run.refused.v1");
 run_event!(Limited, "com.example.learning.run.limited.v1");
 run_event!(Positioned, "com.example.learning.run.positioned.v1");
 run_event!(Unconfigured, "com.example.learning.run.unconfigured.v1");
+run_event!(Fanned, "com.example.learning.run.fanned.v1");
+
+/// A live connection, with no wire form.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveSession;
+
+/// Emitted with a live session, so it never travels on the bus.
+#[open_edx_event(
+    type = "com.example.learning.run.attached.v1",
+    unserializable = "the payload holds a live session"
+)]
+pub struct Attached {
+    /// The session.
+    session: LiveSession,
+}
 
 fn run(id: &str) -> RunData {
     RunData::builder().run_id(id).seats(3).open(true).build()
@@ -287,6 +302,70 @@ fn an_event_type_without_a_codec_or_unknown_cannot_be_configured() {
         .unwrap_err();
     assert!(error.to_string().contains("unknown event type"));
     let _ = &RUN_UNCONFIGURED;
+
+    let error = ProducerConfig::default()
+        .publish("com.example.learning.run.attached.v1", "t", "session")
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "invalid producer configuration for `com.example.learning.run.attached.v1`: the event cannot travel on the \
+         event bus: the payload holds a live session"
+    );
+    let _ = &RUN_ATTACHED;
+}
+
+/// A broker that refuses one stream and records what it accepts.
+struct PartlyDown {
+    down: &'static str,
+    accepted: Mutex<Vec<String>>,
+}
+
+impl events_core::bus::EventBusProducer for PartlyDown {
+    fn send(&self, stream: &str, message: &BusMessage) -> Result<(), events_core::bus::ProduceError> {
+        if stream == self.down {
+            return Err(events_core::bus::ProduceError::new(
+                stream,
+                message,
+                "connection refused",
+            ));
+        }
+        self.accepted.lock().unwrap().push(stream.to_owned());
+        Ok(())
+    }
+}
+
+#[test]
+fn a_topic_that_fails_does_not_keep_the_event_from_the_other_topics() {
+    let broker = Arc::new(PartlyDown {
+        down: "first",
+        accepted: Mutex::new(Vec::new()),
+    });
+    let config = ProducerConfig::default()
+        .publish("com.example.learning.run.fanned.v1", "first", "run.run_id")
+        .unwrap()
+        .publish("com.example.learning.run.fanned.v1", "second", "run.run_id")
+        .unwrap()
+        .publish("com.example.learning.run.fanned.v1", "third", "run.run_id")
+        .unwrap();
+    let binding = connect_producer(&config, broker.clone(), &TopicPrefix::none()).unwrap();
+
+    let responses = RUN_FANNED.send_event(Fanned::new(run("run-1"))).unwrap();
+
+    let mut accepted = broker.accepted.lock().unwrap().clone();
+    accepted.sort();
+    assert_eq!(accepted, ["second", "third"]);
+    let failure = responses
+        .failures()
+        .next()
+        .expect("the producer receiver reports the failure");
+    let error = failure.outcome().unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.starts_with("published to 2 of 3 topics; cannot publish com.example.learning.run.fanned.v1 event ")
+            && message.ends_with(" to `first`: connection refused"),
+        "{message}"
+    );
+    binding.unbind();
 }
 
 // --- consuming ------------------------------------------------------------------------------

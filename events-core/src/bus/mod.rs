@@ -65,4 +65,6 @@ pub use consumer::{
 pub use entry_id::{EntryId, InvalidEntryId};
 pub use memory::{InMemoryBus, InMemoryConsumer};
 pub use message::{BusMessage, DATA_FIELD, EntryError, HEADER_FIELDS, StreamEntry};
-pub use producer::{EventBusProducer, PRODUCER_RECEIVER_ID, ProduceError, ProducerBinding, connect_producer};
+pub use producer::{
+    EventBusProducer, PRODUCER_RECEIVER_ID, ProduceError, ProducerBinding, PublishError, connect_producer,
+};

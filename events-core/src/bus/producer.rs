@@ -1,5 +1,6 @@
 //! Publishing events: the producer interface and the wiring from signals to topics.
 
+use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -48,6 +49,52 @@ impl ProduceError {
     }
 }
 
+/// An event that could not be published to some of its topics. The producer tries every
+/// enabled topic, so the topics not listed here received the event.
+#[derive(Debug)]
+pub struct PublishError {
+    failures: Vec<ProduceError>,
+    topics: usize,
+}
+
+impl PublishError {
+    /// The failed topics, in configuration order.
+    pub fn failures(&self) -> &[ProduceError] {
+        &self.failures
+    }
+
+    /// How many topics the event was to be published to.
+    pub fn topics(&self) -> usize {
+        self.topics
+    }
+}
+
+impl fmt::Display for PublishError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let [only] = self.failures.as_slice()
+            && self.topics == 1
+        {
+            return only.fmt(f);
+        }
+        write!(
+            f,
+            "published to {} of {} topics",
+            self.topics - self.failures.len(),
+            self.topics
+        )?;
+        for failure in &self.failures {
+            write!(f, "; {failure}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for PublishError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.failures.first().map(|failure| failure as _)
+    }
+}
+
 /// The prefix of the receiver ids under which bus producers are connected to signals; each
 /// binding adds its own number, so several producers (one per broker, say) can be bound.
 pub const PRODUCER_RECEIVER_ID: &str = "events_core::bus::producer";
@@ -57,7 +104,8 @@ pub const PRODUCER_RECEIVER_ID: &str = "events_core::bus::producer";
 /// `general_signal_handler` does.
 ///
 /// Events that arrived from the bus (re-sent by a consumer) are not published again. A failure
-/// to publish is the producer receiver's error: logged and returned in the send's responses.
+/// to publish to one topic does not keep the event from the others; the failures are the
+/// producer receiver's error, a [`PublishError`]: logged and returned in the send's responses.
 /// The returned [`ProducerBinding`] disconnects the producer when [`unbind`](ProducerBinding::unbind)
 /// is called; dropping it leaves the producer connected.
 pub fn connect_producer(
@@ -110,17 +158,29 @@ fn publishing_receiver(
         if !(codec.encode_any)(event.data, &mut data) {
             return Err(format!("the payload sent on {} is not its payload type", info.event_type).into());
         }
+        // Every topic is tried, as the Python producer handles each topic on its own: one
+        // broker refusing a stream must not keep the event from the others.
+        let mut failures = Vec::new();
         for (stream, key_field) in &routes {
             let message = BusMessage {
                 metadata: event.metadata.clone(),
                 data: data.clone(),
                 key: (codec.field_text_any)(event.data, key_field),
             };
-            producer.send(stream, &message)?;
-            tracing::debug!(event_type = info.event_type, event_id = %event.metadata.id(), stream = %stream,
-                "event published");
+            match producer.send(stream, &message) {
+                Ok(()) => tracing::debug!(event_type = info.event_type, event_id = %event.metadata.id(),
+                    stream = %stream, "event published"),
+                Err(error) => failures.push(error),
+            }
         }
-        Ok(())
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(Box::new(PublishError {
+                failures,
+                topics: routes.len(),
+            }))
+        }
     }))
 }
 
