@@ -71,7 +71,7 @@ pub(crate) enum ConsumedFormat {
 pub(crate) fn run(
     args: &ConsumeArgs,
     out: Box<dyn Write + Send>,
-    errors: Box<dyn Write + Send>,
+    mut errors: Box<dyn Write + Send>,
 ) -> Result<(), CliError> {
     let stream = TopicPrefix::from_env().full_topic(&args.topic);
     let start = match (&args.last_read_msg_id, args.check_backlog) {
@@ -93,6 +93,16 @@ pub(crate) fn run(
         consecutive_error_limit: args.consecutive_error_limit,
         ..ConsumerOptions::default()
     };
+    let mut consumer = Consumer::new(backend, options);
+    // SIGINT and SIGTERM stop the consumer between entries: the entries handled so far are
+    // acknowledged before it exits, so a stopped consumer leaves nothing to redeliver.
+    let on_signal = consumer.shutdown_handle();
+    if let Err(error) = ctrlc::set_handler(move || on_signal.shutdown()) {
+        writeln!(
+            errors,
+            "openedx-events: cannot handle SIGINT/SIGTERM ({error}); a signal will stop the consumer abruptly"
+        )?;
+    }
     let printer = Arc::new(Mutex::new(Printer {
         out,
         errors,
@@ -100,7 +110,6 @@ pub(crate) fn run(
         dead_letters: dead_letter_stream(&stream),
         failure: None,
     }));
-    let mut consumer = Consumer::new(backend, options);
     let shutdown = consumer.shutdown_handle();
     let observer = Arc::clone(&printer);
     consumer = consumer.observe(move |handled| {
