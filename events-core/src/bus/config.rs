@@ -38,6 +38,49 @@ pub struct TopicLayer {
 }
 
 impl ProducerConfigLayer {
+    /// An empty layer, to fill in code with [`set`](Self::set).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the settings of `event_type` on `topic`, replacing those the layer had there.
+    /// Nothing is checked until [`build`](Self::build).
+    ///
+    /// ```
+    /// use events_core::bus::{ProducerConfigLayer, TopicLayer};
+    ///
+    /// let base = ProducerConfigLayer::from_json(
+    ///     r#"{"org.openedx.learning.course.enrollment.created.v1":
+    ///          {"course-enrollment-lifecycle": {"event_key_field": "enrollment.course.course_key", "enabled": true}}}"#,
+    /// )?;
+    /// // This deployment stops publishing the event to that topic, keeping its key field.
+    /// let overrides = ProducerConfigLayer::new().set(
+    ///     "org.openedx.learning.course.enrollment.created.v1",
+    ///     "course-enrollment-lifecycle",
+    ///     TopicLayer { enabled: Some(false), event_key_field: None },
+    /// );
+    /// let merged = base.merge(&overrides);
+    /// assert_eq!(
+    ///     merged.to_json(),
+    ///     r#"{"org.openedx.learning.course.enrollment.created.v1":{"course-enrollment-lifecycle":{"enabled":false,"event_key_field":"enrollment.course.course_key"}}}"#
+    /// );
+    /// # Ok::<(), events_core::bus::ConfigError>(())
+    /// ```
+    #[must_use]
+    pub fn set(mut self, event_type: &str, topic: &str, settings: TopicLayer) -> Self {
+        self.0
+            .entry(event_type.to_owned())
+            .or_default()
+            .insert(topic.to_owned(), settings);
+        self
+    }
+
+    /// The layer as JSON shaped like `EVENT_BUS_PRODUCER_CONFIG`, with only the settings it has.
+    pub fn to_json(&self) -> String {
+        // Maps with string keys of strings and booleans always serialize.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
     /// Reads a layer from JSON shaped like `EVENT_BUS_PRODUCER_CONFIG`:
     /// `{"<event type>": {"<topic>": {"event_key_field": "a.b", "enabled": true}}}`.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
