@@ -3,8 +3,8 @@
 //!
 //! - events produced by Python's `RedisEventProducer` are consumed by `openedx-events consume`
 //!   with the same metadata and data;
-//! - events produced by `openedx-events produce` are received by Python's `RedisEventConsumer`
-//!   with the same metadata and data.
+//! - events produced by `openedx-events produce`, and events sent on a Rust signal with a producer
+//!   bound to it, are received by Python's `RedisEventConsumer` with the same metadata and data.
 //!
 //! The payloads are the golden cases the Python library wrote (tests/fixtures/golden) for event
 //! types that cover optional fields left empty, opaque keys of content authoring, maps and
@@ -14,8 +14,14 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
 
+use events_bus_redis::RedisProducer;
 use events_bus_redis::testing::{RedisServer, skip};
+use events_catalog::learning::{COURSE_ENROLLMENT_CREATED, CourseEnrollmentCreated};
+use events_core::AvroEvent;
+use events_core::bus::{ProducerConfig, TopicPrefix, connect_producer};
+use events_core::testing::isolate_events;
 use serde_json::{Value, json};
 
 /// `(event type, what it covers)`.
@@ -204,11 +210,12 @@ fn events_produced_by_rust_are_consumed_by_python_with_equal_data_and_metadata()
                 "--format",
                 "jsonl",
             ])
-            .arg(event_type);
+            .arg(event_type)
+            .env("EVENT_BUS_TOPIC_PREFIX", "interop");
         let reports = json_lines(&run(producer, &input));
         assert_eq!(reports.len(), payloads.len(), "{event_type}: one report per line");
         for (report, data) in reports.into_iter().zip(payloads) {
-            assert_eq!(report["stream"], "from-rust");
+            assert_eq!(report["stream"], "interop-from-rust");
             sent.push(json!({"metadata": report["metadata"], "data": data}));
         }
     }
@@ -216,7 +223,59 @@ fn events_produced_by_rust_are_consumed_by_python_with_equal_data_and_metadata()
     let mut consumer = python_script(&setup, "redis_consume.py");
     consumer
         .args(["--url", &url, "--topic", "from-rust", "--group", "python"])
-        .args(["--check-backlog", "--count", &sent.len().to_string()]);
+        .args(["--check-backlog", "--count", &sent.len().to_string()])
+        .env("EVENT_BUS_TOPIC_PREFIX", "interop");
+    let received = json_lines(&run(consumer, ""));
+    assert_same_events(&sent, &received);
+}
+
+#[test]
+fn events_sent_on_a_rust_signal_with_a_bound_producer_reach_the_python_consumer() {
+    let Some(setup) = setup("events_sent_on_a_rust_signal_reach_python") else {
+        return;
+    };
+    let url = setup.server.url();
+    let event_type = "org.openedx.learning.course.enrollment.created.v1";
+    // The service's wiring: its producer configuration, bound to its signals.
+    let config = ProducerConfig::default()
+        .publish(
+            event_type,
+            "course-enrollment-lifecycle",
+            "enrollment.course.course_key",
+        )
+        .unwrap();
+    let producer = Arc::new(RedisProducer::from_url(&url).unwrap());
+    let binding = connect_producer(&config, producer, &TopicPrefix::new("interop")).unwrap();
+
+    // The isolation records what was sent; the bound producer, a global receiver, still runs.
+    let events = isolate_events().enable(&COURSE_ENROLLMENT_CREATED).start();
+    let payloads = payloads(event_type);
+    for data in &payloads {
+        let event = CourseEnrollmentCreated::from_json_value(data.clone()).unwrap();
+        let responses = COURSE_ENROLLMENT_CREATED.send_event(event).unwrap();
+        assert_eq!(responses.failures().count(), 0);
+    }
+    binding.unbind();
+    let sent: Vec<Value> = events
+        .sent::<CourseEnrollmentCreated>()
+        .iter()
+        .zip(&payloads)
+        .map(|(event, data)| json!({"metadata": event.metadata().to_json_value(), "data": data}))
+        .collect();
+    assert_eq!(sent.len(), payloads.len());
+
+    let mut consumer = python_script(&setup, "redis_consume.py");
+    consumer
+        .args([
+            "--url",
+            &url,
+            "--topic",
+            "course-enrollment-lifecycle",
+            "--group",
+            "python",
+        ])
+        .args(["--check-backlog", "--count", &sent.len().to_string()])
+        .env("EVENT_BUS_TOPIC_PREFIX", "interop");
     let received = json_lines(&run(consumer, ""));
     assert_same_events(&sent, &received);
 }
