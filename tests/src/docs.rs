@@ -46,6 +46,14 @@ pages! {
     reference_catalog => "../../docs/reference/catalog.md",
     reference_subdomains => "../../docs/reference/subdomains.md",
     reference_glossary => "../../docs/reference/glossary.md",
+    decisions_checks_at_compile_time => "../../docs/decisions/0001-checks-at-compile-time.md",
+    decisions_link_time_registry => "../../docs/decisions/0002-link-time-registry.md",
+    decisions_sorted_maps => "../../docs/decisions/0003-sorted-maps.md",
+    decisions_datetimes_at_microsecond_precision => "../../docs/decisions/0004-datetimes-at-microsecond-precision.md",
+    decisions_strict_avro_decoding => "../../docs/decisions/0005-strict-avro-decoding.md",
+    decisions_thread_scoped_test_isolation => "../../docs/decisions/0006-thread-scoped-test-isolation.md",
+    decisions_consumer_start_and_dead_letters => "../../docs/decisions/0007-consumer-start-and-dead-letters.md",
+    decisions_own_redis_reply_reader => "../../docs/decisions/0008-own-redis-reply-reader.md",
 }
 
 #[cfg(test)]
