@@ -539,19 +539,36 @@ fn the_consecutive_error_limit_stops_the_consumer() {
             vec![(b"type".to_vec(), b"com.example.learning.run.limited.v1".to_vec())],
         );
     }
+    let observed = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&observed);
     let mut consumer = Consumer::new(
         bus.consumer("runs", "lms", "c1", StartFrom::Backlog),
         ConsumerOptions {
             consecutive_error_limit: Some(2),
             ..options()
         },
-    );
+    )
+    .observe(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
     let error = consumer.run().unwrap_err();
     assert!(
         matches!(&error, ConsumerError::TooManyErrors { count: 2, .. }),
         "{error}"
     );
     assert_eq!(bus.entries("runs-dead-letter").len(), 2);
+    assert_eq!(
+        observed.load(Ordering::SeqCst),
+        2,
+        "the observer saw the entry that reached the limit too"
+    );
+    let third = bus.entries("runs")[2].id.clone();
+    let pending: Vec<String> = bus.pending("runs", "lms").into_iter().map(|(id, _, _)| id).collect();
+    assert_eq!(
+        pending,
+        [third],
+        "both dead-lettered entries were acknowledged; the unhandled third stays pending for a restart"
+    );
     let _ = &RUN_LIMITED;
 }
 

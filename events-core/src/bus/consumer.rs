@@ -378,12 +378,12 @@ impl<B: StreamBackend> Consumer<B> {
                 self.stats.delivered += 1;
                 self.consecutive_errors = 0;
             }
-            Outcome::DeadLettered(reason) => {
+            Outcome::DeadLettered(_) => {
                 self.stats.dead_lettered += 1;
                 self.consecutive_errors += 1;
-                self.check_error_limit(reason)?;
             }
         }
+        // The observer sees every handled entry, including the one that reaches the error limit.
         if let Some(observer) = &mut self.observer {
             observer(&Handled {
                 entry,
@@ -391,7 +391,10 @@ impl<B: StreamBackend> Consumer<B> {
                 outcome: &outcome,
             });
         }
-        Ok(())
+        match &outcome {
+            Outcome::DeadLettered(reason) => self.check_error_limit(reason),
+            Outcome::Delivered => Ok(()),
+        }
     }
 
     fn check_error_limit(&self, last: &str) -> Result<(), ConsumerError<B::Error>> {

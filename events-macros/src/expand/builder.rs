@@ -188,10 +188,12 @@ pub(super) fn expand(data: &Data) -> TokenStream {
             Some(expr) => quote_spanned!(syn::spanned::Spanned::span(expr)=> ::core::convert::Into::into(#expr)),
             None => quote!(<#ty as ::core::default::Default>::default()),
         };
+        // A default is normalized like a set value (datetimes truncated to microseconds), so
+        // that a payload equals itself after a trip through the wire whichever way it was built.
         Some(quote! {
             #[doc(hidden)]
             fn #function() -> #ty {
-                #value
+                <#ty as #private::EventField>::normalize(#value)
             }
         })
     });
