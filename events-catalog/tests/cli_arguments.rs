@@ -1,4 +1,4 @@
-//! Command-line arguments that are refused before anything is read or connected to.
+//! How the command treats its arguments and its output stream.
 
 use std::process::Command;
 
@@ -27,4 +27,45 @@ fn consume_refuses_a_malformed_last_read_msg_id_naming_the_flag() {
         ),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let golden: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/golden/org+openedx+learning+course+enrollment+created+v1.json"
+        ))
+        .expect("fixture"),
+    )
+    .expect("JSON");
+    let mut payload = golden["cases"][0]["data"].clone();
+    // Far more output than a pipe buffers, so the command is still writing when the reader has
+    // gone away, as with `openedx-events … | head`.
+    payload["enrollment"]["mode"] = "m".repeat(200_000).into();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_openedx-events"))
+        .args([
+            "avro",
+            "encode",
+            "--hex",
+            "org.openedx.learning.course.enrollment.created.v1",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run openedx-events");
+    drop(child.stdout.take());
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(payload.to_string().as_bytes())
+        .expect("write the payload");
+    drop(stdin);
+    let output = child.wait_with_output().expect("wait");
+    assert!(output.status.success(), "{}", output.status);
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 }
