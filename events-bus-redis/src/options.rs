@@ -10,8 +10,9 @@ use crate::error::RedisBusError;
 /// The Redis server to use and the time limits of every call to it: the Rust form of
 /// `EVENT_BUS_REDIS_CONNECTION_URL`.
 ///
-/// Every operation of the producer and the consumer backend is bounded: connecting waits at
-/// most [`connect_timeout`](Self::connect_timeout), a command waits at most
+/// Every operation of the producer and the consumer backend is bounded: connecting over TCP
+/// waits at most [`connect_timeout`](Self::connect_timeout) (a Unix socket connects at once or
+/// fails, so it has no timeout), a command waits at most
 /// [`io_timeout`](Self::io_timeout) for its reply (a blocking read waits for its block time
 /// plus `io_timeout`), so a dead or hung server produces an error instead of hanging the
 /// caller.
