@@ -55,8 +55,9 @@ impl IsoFormat {
             out.push_pair(year as u32 / 100);
             out.push_pair(year as u32 % 100);
         } else {
-            // Python cannot represent these years; ISO 8601 expanded years keep the text
-            // unambiguous and parseable by us.
+            // Python cannot represent these years (nor year 0, written above), and its reader
+            // refuses the text, as ours does; ISO 8601 expanded years at least keep the text
+            // unambiguous. The wire format reference tells users to stay within 1..=9999.
             out.push(if year < 0 { b'-' } else { b'+' });
             let year = year.unsigned_abs() as u32;
             out.push_pair(year / 10_000);
