@@ -5,7 +5,10 @@
 //!   `cargo run -p events-catalog --bin openedx-events -- schemas --out events-catalog/schemas/current`);
 //! - the schemas openedx-events 11.2 generates (`../shared/reference`, or
 //!   `$OPENEDX_EVENTS_REFERENCE`): the committed files are JSON-equal to them, checked when the
-//!   reference is present;
+//!   reference is present. Without it these checks print a note and pass, unless
+//!   `OPENEDX_EVENTS_REQUIRE_INTEROP=1`, which makes them fail; setting `OPENEDX_EVENTS_REFERENCE`
+//!   to the empty string says there is no reference on purpose (`scripts/test` does so in a
+//!   checkout without one), and they are skipped with a note even then;
 //! - `schemas/baselines/`: the evolution baselines openedx-events keeps upstream (imported with
 //!   `scripts/import-schema-baselines`); every current schema stays compatible with its baseline
 //!   in both directions, and the guard notices when one does not.
@@ -14,8 +17,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use events_bus_redis::testing::{REQUIRE_INTEROP_ENV, interop_required};
 use events_catalog::schemas::{Verdict, check_compat, current_schemas, file_name};
 use serde_json::Value;
+
+/// The variable naming the reference folder; set but empty, it says there is none.
+const REFERENCE_ENV: &str = "OPENEDX_EVENTS_REFERENCE";
 
 /// The standard catalog: 75 events, of which these cannot travel on the event bus.
 const UNSERIALIZABLE: [&str; 3] = [
@@ -47,19 +54,60 @@ fn baselines_dir() -> PathBuf {
     crate_dir().join("schemas").join("baselines")
 }
 
-/// The upstream reference folder, when this checkout has one next to it.
-fn reference_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("OPENEDX_EVENTS_REFERENCE") {
+/// Where the upstream reference folder is, if anywhere.
+enum Reference {
+    /// Found (`$OPENEDX_EVENTS_REFERENCE`, else `../shared/reference`).
+    At(PathBuf),
+    /// `OPENEDX_EVENTS_REFERENCE` is set to the empty string: there is none, on purpose.
+    DeclaredAbsent,
+    /// Not configured, and not next to the workspace.
+    NotFound,
+}
+
+fn locate_reference() -> Reference {
+    if let Some(dir) = std::env::var_os(REFERENCE_ENV) {
+        if dir.is_empty() {
+            return Reference::DeclaredAbsent;
+        }
         let dir = PathBuf::from(dir);
         assert!(
             dir.is_dir(),
-            "OPENEDX_EVENTS_REFERENCE is set to {}, which is not a directory",
+            "{REFERENCE_ENV} is set to {}, which is not a directory",
             dir.display()
         );
-        return Some(dir);
+        return Reference::At(dir);
     }
     let beside_workspace = crate_dir().join("../../shared/reference");
-    beside_workspace.is_dir().then_some(beside_workspace)
+    if beside_workspace.is_dir() {
+        Reference::At(beside_workspace)
+    } else {
+        Reference::NotFound
+    }
+}
+
+/// The upstream reference folder; without one, prints a note and returns `None` (the test is
+/// skipped), or fails under `OPENEDX_EVENTS_REQUIRE_INTEROP=1` unless `OPENEDX_EVENTS_REFERENCE`
+/// is set to the empty string.
+fn reference_dir(test: &str) -> Option<PathBuf> {
+    match locate_reference() {
+        Reference::At(dir) => Some(dir),
+        Reference::DeclaredAbsent => {
+            eprintln!("{test}: skipped: {REFERENCE_ENV} is empty: no upstream reference folder to compare with");
+            None
+        }
+        Reference::NotFound => {
+            let why = format!(
+                "no upstream reference folder (../shared/reference next to the workspace; set {REFERENCE_ENV} \
+                 to check against one elsewhere, or to the empty string to skip on purpose)"
+            );
+            assert!(
+                !interop_required(),
+                "{test}: {why}, and {REQUIRE_INTEROP_ENV}=1 requires this test to run"
+            );
+            eprintln!("{test}: skipped: {why}");
+            None
+        }
+    }
 }
 
 /// The `*_schema.avsc` files of `dir`, by file name.
@@ -153,8 +201,7 @@ fn every_serializable_event_has_its_generated_schema_committed() {
 
 #[test]
 fn committed_schemas_are_json_equal_to_what_openedx_events_generates() {
-    let Some(reference) = reference_dir() else {
-        println!("skipped: no upstream reference folder (set OPENEDX_EVENTS_REFERENCE to check against one)");
+    let Some(reference) = reference_dir("committed_schemas_are_json_equal_to_what_openedx_events_generates") else {
         return;
     };
     let compared = assert_json_equal_folders(&committed_current_dir(), &reference.join("avro-schemas/current"));
@@ -164,8 +211,7 @@ fn committed_schemas_are_json_equal_to_what_openedx_events_generates() {
 
 #[test]
 fn committed_baselines_are_json_equal_to_the_upstream_baselines() {
-    let Some(reference) = reference_dir() else {
-        println!("skipped: no upstream reference folder (set OPENEDX_EVENTS_REFERENCE to check against one)");
+    let Some(reference) = reference_dir("committed_baselines_are_json_equal_to_the_upstream_baselines") else {
         return;
     };
     let compared = assert_json_equal_folders(&baselines_dir(), &reference.join("avro-schemas/stored"));

@@ -710,8 +710,30 @@ def render_readme(generator, covered, skipped, n_cases):
     for event_type, stage, reason in skipped:
         escaped = reason.replace("|", "\\|")
         lines.append(f"| `{event_type}` | {stage} | {escaped} |")
-    lines.append("")
+    lines += [
+        "",
+        "## Events 10.5.0 cannot serialize",
+        "",
+        "openedx-events 11.2 serializes 72 events. 63 of them have the vectors above, written",
+        "by 10.5.0 itself (so does `org.openedx.learning.external_grader.score.submitted.v1`,",
+        "which 11.2 no longer serializes). Vectors for the other 9 (the `schema` rows above",
+        "but the two `certificate_config` events, which 11.2 does not serialize either, and the",
+        "two `org.openedx.authz.role_assignment.*` events, which 10.5.0 does not define) are",
+        "written by `tests/interop/golden_vectors_fastavro.py` with fastavro and the 11.2 Avro",
+        "schemas, in the same file format: see `README-fastavro.md`. Their `generator.script`",
+        "names that script, and this one leaves them alone.",
+        "",
+    ]
     return "\n".join(lines)
+
+
+def written_by_another_script(path):
+    """Whether a golden file names another generator (golden_vectors_fastavro.py) as its script."""
+    try:
+        script = json.loads(path.read_text(encoding="utf-8")).get("generator", {}).get("script")
+    except (ValueError, AttributeError):
+        return False
+    return script is not None and script != SCRIPT_PATH
 
 
 def main(argv=None):
@@ -723,7 +745,8 @@ def main(argv=None):
 
     files, summary = generate()
     out = args.out
-    existing = {p.name for p in out.glob("*.json")} | ({"README.md"} if (out / "README.md").exists() else set())
+    existing = {p.name for p in out.glob("*.json") if not written_by_another_script(p)} \
+        | ({"README.md"} if (out / "README.md").exists() else set())
     stale = sorted(existing - set(files))
 
     if args.check:
