@@ -46,6 +46,7 @@ pages! {
     reference_catalog => "../../docs/reference/catalog.md",
     reference_subdomains => "../../docs/reference/subdomains.md",
     reference_glossary => "../../docs/reference/glossary.md",
+    reference_performance => "../../docs/reference/performance.md",
     decisions_checks_at_compile_time => "../../docs/decisions/0001-checks-at-compile-time.md",
     decisions_link_time_registry => "../../docs/decisions/0002-link-time-registry.md",
     decisions_sorted_maps => "../../docs/decisions/0003-sorted-maps.md",
