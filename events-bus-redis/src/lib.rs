@@ -63,6 +63,8 @@
 
 mod connection;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod options;
 mod producer;
 mod reply;
