@@ -6,8 +6,9 @@
 //! entries is the consumer's hot path (see the `resp` module).
 
 use std::io::{self, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
-use std::time::Duration;
+use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use redis::{Cmd, ConnectionAddr, ConnectionInfo, ErrorKind, RedisError, Value};
 
@@ -55,6 +56,23 @@ impl Socket {
         }
     }
 
+    fn try_clone(&self) -> io::Result<Socket> {
+        match self {
+            Socket::Tcp(stream) => stream.try_clone().map(Socket::Tcp),
+            #[cfg(unix)]
+            Socket::Unix(stream) => stream.try_clone().map(Socket::Unix),
+        }
+    }
+
+    /// Ends the connection for both sides: a read blocked on it (in another thread) returns.
+    fn shutdown(&self) {
+        let _ = match self {
+            Socket::Tcp(stream) => stream.shutdown(Shutdown::Both),
+            #[cfg(unix)]
+            Socket::Unix(stream) => stream.shutdown(Shutdown::Both),
+        };
+    }
+
     fn set_write_timeout(&self, timeout: Duration) -> io::Result<()> {
         match self {
             Socket::Tcp(stream) => stream.set_write_timeout(Some(timeout)),
@@ -88,11 +106,51 @@ impl Write for Socket {
     }
 }
 
+/// How far the socket's read timeout may be from the time left before a deadline before it is
+/// set again: setting it is a system call, made only when a reply is slow.
+const TIMEOUT_SLACK: Duration = Duration::from_millis(10);
+
+/// The socket as a source for one reply, which must arrive whole before `deadline`: each read
+/// waits at most the time left, so a server that trickles bytes cannot hold the caller longer.
+struct Deadline<'a> {
+    socket: &'a mut Socket,
+    deadline: Instant,
+    /// The read timeout the socket has now.
+    socket_timeout: &'a mut Duration,
+}
+
+impl Read for Deadline<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(timed_out());
+        }
+        if left.abs_diff(*self.socket_timeout) > TIMEOUT_SLACK {
+            self.socket.set_read_timeout(left)?;
+            *self.socket_timeout = left;
+        }
+        match self.socket.read(out) {
+            // The socket's timeout is the time left: the deadline has passed.
+            Err(error) if matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                Err(timed_out())
+            }
+            other => other,
+        }
+    }
+}
+
+fn timed_out() -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, "the reply did not arrive whole in time")
+}
+
 /// An open connection, speaking RESP2.
 pub(crate) struct Connection {
     socket: Socket,
     reader: Reader,
-    read_timeout: Duration,
+    /// How long a reply may take to arrive whole.
+    reply_timeout: Duration,
+    /// The socket's read timeout: the reply timeout, or less when a reply was slow.
+    socket_timeout: Duration,
 }
 
 impl Connection {
@@ -106,8 +164,9 @@ impl Connection {
         socket.set_write_timeout(connect_timeout)?;
         let mut connection = Connection {
             socket,
-            reader: Reader::new(),
-            read_timeout: connect_timeout,
+            reader: Reader::new(options.get_max_reply_bytes()),
+            reply_timeout: connect_timeout,
+            socket_timeout: connect_timeout,
         };
         let settings = info.redis_settings();
         if let Some(password) = settings.password() {
@@ -115,23 +174,19 @@ impl Connection {
             if let Some(username) = settings.username() {
                 auth.arg(username);
             }
-            connection.query(auth.arg(password))?;
+            connection.query_ok(auth.arg(password), "AUTH")?;
         }
         if settings.db() != 0 {
-            connection.query(redis::cmd("SELECT").arg(settings.db()))?;
+            connection.query_ok(redis::cmd("SELECT").arg(settings.db()), "SELECT")?;
         }
         connection.socket.set_write_timeout(options.get_io_timeout())?;
-        connection.set_read_timeout(options.get_io_timeout())?;
+        connection.set_reply_timeout(options.get_io_timeout());
         Ok(connection)
     }
 
-    fn set_read_timeout(&mut self, timeout: Duration) -> io::Result<()> {
-        // A system call: only when the limit changes.
-        if timeout != self.read_timeout {
-            self.socket.set_read_timeout(timeout)?;
-            self.read_timeout = timeout;
-        }
-        Ok(())
+    /// How long each reply may take from now on.
+    fn set_reply_timeout(&mut self, timeout: Duration) {
+        self.reply_timeout = timeout;
     }
 
     /// Writes encoded commands.
@@ -139,9 +194,22 @@ impl Connection {
         self.socket.write_all(commands).map_err(RedisError::from)
     }
 
-    /// Reads one reply; an error reply is a [`Value::ServerError`].
+    /// Reads one reply, which must arrive whole within the reply timeout; an error reply is a
+    /// [`Value::ServerError`].
     pub(crate) fn receive(&mut self) -> Result<Value, RedisError> {
-        self.reader.read(&mut self.socket)
+        let mut source = Deadline {
+            socket: &mut self.socket,
+            deadline: Instant::now() + self.reply_timeout,
+            socket_timeout: &mut self.socket_timeout,
+        };
+        self.reader.read(&mut source)
+    }
+
+    /// Sends `command` and returns its reply as it is, an error reply as a
+    /// [`Value::ServerError`].
+    pub(crate) fn receive_reply(&mut self, command: &Cmd) -> Result<Value, RedisError> {
+        self.send(&command.get_packed_command())?;
+        self.receive()
     }
 
     /// Sends `command` and returns its reply; an error reply is an error.
@@ -151,6 +219,41 @@ impl Connection {
             Value::ServerError(error) => Err(error.into()),
             reply => Ok(reply),
         }
+    }
+
+    /// Sends `command`, whose reply must be `+OK`.
+    pub(crate) fn query_ok(&mut self, command: &Cmd, name: &str) -> Result<(), RedisError> {
+        match self.query(command)? {
+            Value::Okay => Ok(()),
+            other => Err(unexpected_reply(name, "OK", &other)),
+        }
+    }
+}
+
+/// An error for a reply that is not of the shape `command` returns; the connection is out of
+/// step with the server (or the server is not Redis) and is dropped.
+pub(crate) fn unexpected_reply(command: &str, expected: &str, found: &Value) -> RedisError {
+    RedisError::from((
+        ErrorKind::Parse,
+        "unexpected reply",
+        format!("{command} should reply {expected}, found {}", crate::reply::summary(found)),
+    ))
+}
+
+/// Interrupts whatever a [`Link`] is waiting for, from another thread: the open connection is
+/// shut down, so that a blocked read returns at once with an error. Later calls connect again.
+#[derive(Clone, Default)]
+pub(crate) struct Interrupter(Arc<Mutex<Option<Socket>>>);
+
+impl Interrupter {
+    pub(crate) fn interrupt(&self) {
+        if let Some(socket) = self.0.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+            socket.shutdown();
+        }
+    }
+
+    fn watch(&self, socket: Option<Socket>) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = socket;
     }
 }
 
@@ -163,6 +266,7 @@ pub(crate) struct Link {
     options: RedisOptions,
     connection: Option<Connection>,
     generation: u64,
+    interrupter: Interrupter,
 }
 
 impl Link {
@@ -171,7 +275,13 @@ impl Link {
             options,
             connection: None,
             generation: 0,
+            interrupter: Interrupter::default(),
         }
+    }
+
+    /// A handle that interrupts this link's calls from another thread.
+    pub(crate) fn interrupter(&self) -> Interrupter {
+        self.interrupter.clone()
     }
 
     pub(crate) fn options(&self) -> &RedisOptions {
@@ -191,7 +301,10 @@ impl Link {
     /// Opens the connection if there is none.
     pub(crate) fn connect(&mut self) -> Result<(), RedisError> {
         if self.connection.is_none() {
-            self.connection = Some(Connection::open(&self.options)?);
+            let connection = Connection::open(&self.options)?;
+            // Without a clone, an interrupt cannot reach this connection; it still works.
+            self.interrupter.watch(connection.socket.try_clone().ok());
+            self.connection = Some(connection);
             self.generation += 1;
             if self.generation > 1 {
                 tracing::info!(redis = %self.options.address(), "reconnected to Redis");
@@ -212,21 +325,21 @@ impl Link {
         let Some(connection) = self.connection.as_mut() else {
             return Err(io::Error::from(io::ErrorKind::NotConnected).into());
         };
-        let result = connection
-            .set_read_timeout(timeout)
-            .map_err(RedisError::from)
-            .and_then(|()| f(connection));
+        connection.set_reply_timeout(timeout);
+        let result = f(connection);
         if let Err(error) = &result
             && breaks_connection(error)
         {
             tracing::debug!(redis = %self.options.address(), %error, "dropping the Redis connection");
-            self.connection = None;
+            self.disconnect();
         }
         result
     }
 
     /// Forgets the connection, e.g. when a reply could not be understood.
     pub(crate) fn disconnect(&mut self) {
+        // The interrupter's copy of the socket would keep the connection open.
+        self.interrupter.watch(None);
         self.connection = None;
     }
 }

@@ -71,7 +71,7 @@ impl RedisBusError {
         RedisBusError {
             kind,
             context,
-            detail: error.to_string(),
+            detail: truncate(error.to_string()),
             source: Some(error),
         }
     }
@@ -80,7 +80,7 @@ impl RedisBusError {
         RedisBusError {
             kind: RedisErrorKind::Reply,
             context,
-            detail: detail.to_string(),
+            detail: truncate(detail.to_string()),
             source: None,
         }
     }
@@ -101,6 +101,23 @@ impl RedisBusError {
     }
 }
 
+/// The longest detail an error message carries: a server's error line can be a megabyte.
+const MAX_DETAIL: usize = 1024;
+
+/// `detail` cut to [`MAX_DETAIL`] bytes at a character boundary, saying how long it was.
+fn truncate(mut detail: String) -> String {
+    if detail.len() > MAX_DETAIL {
+        let total = detail.len();
+        let mut end = MAX_DETAIL;
+        while !detail.is_char_boundary(end) {
+            end -= 1;
+        }
+        detail.truncate(end);
+        detail.push_str(&format!("… ({total} bytes in all)"));
+    }
+    detail
+}
+
 /// Whether `error` leaves the connection unusable: anything but an error reply from the
 /// server (after which the connection is still in sync).
 pub(crate) fn breaks_connection(error: &redis::RedisError) -> bool {
@@ -109,4 +126,18 @@ pub(crate) fn breaks_connection(error: &redis::RedisError) -> bool {
 
 fn is_connection_error(error: &redis::RedisError) -> bool {
     error.is_io_error() || error.is_connection_dropped() || error.is_timeout() || error.is_connection_refusal()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_server_error_is_cut_in_the_message() {
+        let error = redis::RedisError::from((redis::ErrorKind::Parse, "unexpected reply", "é".repeat(100_000)));
+        let error = RedisBusError::redis("XADD to `runs`".to_owned(), error);
+        let message = error.to_string();
+        assert!(message.len() < 1200, "{} bytes", message.len());
+        assert!(message.ends_with("bytes in all)"), "{message}");
+    }
 }

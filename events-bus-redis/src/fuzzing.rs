@@ -29,7 +29,8 @@ pub fn read_replies(bytes: &[u8], chunk: usize) -> usize {
         bytes,
         chunk: chunk.max(1),
     };
-    let mut reader = Reader::new();
+    // A small budget, so that what a fuzzer can make the reader hold stays small too.
+    let mut reader = Reader::new(1024 * 1024);
     let mut read = 0;
     while let Ok(value) = reader.read(&mut source) {
         read += 1;

@@ -15,7 +15,10 @@ use crate::error::RedisBusError;
 /// fails, so it has no timeout), a command waits at most
 /// [`io_timeout`](Self::io_timeout) for its reply (a blocking read waits for its block time
 /// plus `io_timeout`), so a dead or hung server produces an error instead of hanging the
-/// caller.
+/// caller. The limit on a reply is a deadline for the whole reply, not for each read from the
+/// socket, so that a server that trickles bytes cannot hold a call forever; and each reply may
+/// take at most [`max_reply_bytes`](Self::max_reply_bytes) of memory, so that a broken or
+/// hostile server cannot exhaust it.
 ///
 /// ```
 /// use std::time::Duration;
@@ -35,6 +38,7 @@ pub struct RedisOptions {
     address: String,
     connect_timeout: Duration,
     io_timeout: Duration,
+    max_reply_bytes: usize,
 }
 
 impl RedisOptions {
@@ -43,6 +47,9 @@ impl RedisOptions {
     /// The default for [`io_timeout`](Self::io_timeout): 5 seconds, the limit
     /// `edx-event-bus-redis` puts on its non-blocking consumer calls.
     pub const DEFAULT_IO_TIMEOUT: Duration = Duration::from_secs(5);
+    /// The default for [`max_reply_bytes`](Self::max_reply_bytes): 256 MiB, room for a batch of
+    /// a thousand entries of 256 KiB each.
+    pub const DEFAULT_MAX_REPLY_BYTES: usize = 256 * 1024 * 1024;
 
     /// Options for the server at `url`: `redis://[[user]:password@]host[:port][/db]` or
     /// `unix:///path/to/socket[?db=N]` (TLS, `rediss://`, is not supported). Nothing is
@@ -61,6 +68,7 @@ impl RedisOptions {
             address,
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
             io_timeout: Self::DEFAULT_IO_TIMEOUT,
+            max_reply_bytes: Self::DEFAULT_MAX_REPLY_BYTES,
         })
     }
 
@@ -76,6 +84,20 @@ impl RedisOptions {
     pub fn io_timeout(mut self, timeout: Duration) -> Self {
         self.io_timeout = timeout.max(Duration::from_millis(1));
         self
+    }
+
+    /// The most memory one reply may take: its strings, plus a few dozen bytes for each value
+    /// in it. A larger reply is refused with an error (and the connection closed) before it is
+    /// held; a consumer reading batches of large events may need more than the default.
+    #[must_use]
+    pub fn max_reply_bytes(mut self, bytes: usize) -> Self {
+        self.max_reply_bytes = bytes.max(1024);
+        self
+    }
+
+    /// The reply size limit.
+    pub fn get_max_reply_bytes(&self) -> usize {
+        self.max_reply_bytes
     }
 
     /// The connect timeout.
@@ -104,6 +126,7 @@ impl fmt::Debug for RedisOptions {
             .field("address", &self.address)
             .field("connect_timeout", &self.connect_timeout)
             .field("io_timeout", &self.io_timeout)
+            .field("max_reply_bytes", &self.max_reply_bytes)
             .finish()
     }
 }

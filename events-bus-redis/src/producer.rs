@@ -1,18 +1,28 @@
 //! Publishing: `XADD <stream> MAXLEN ~ <n> * <fields>`, as `edx-event-bus-redis` writes.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use events_core::bus::{BusMessage, EventBusProducer, ProduceError};
+use events_core::bus::{BusMessage, EntryId, EventBusProducer, ProduceError};
 use redis::{RedisError, Value};
+use uuid::Uuid;
 
-use crate::connection::{Connection, Link};
+use crate::connection::{Connection, Link, unexpected_reply};
 use crate::error::RedisBusError;
 use crate::options::RedisOptions;
 use crate::resp;
 
 /// How many bytes of pipelined commands are buffered before they are written.
 const PIPELINE_CHUNK: usize = 64 * 1024;
+
+/// How many entries at the end of a stream are searched, beyond the messages themselves, for
+/// messages whose `XADD` may have been applied before the connection broke.
+const TAIL_SEARCH: usize = 1000;
+
+/// The most event ids remembered as possibly written; past that, the oldest are forgotten (and
+/// sending those events again may write them twice).
+const MAX_UNSURE: usize = 100_000;
 
 /// An [`EventBusProducer`] writing to Redis Streams, wire-compatible with the Python
 /// `RedisEventProducer`: one `XADD` per event with the fields of [`BusMessage::to_fields`],
@@ -22,9 +32,15 @@ const PIPELINE_CHUNK: usize = 64 * 1024;
 /// publish through it. When a call fails because Redis is unreachable, the error is returned
 /// (as [`ProduceError`] through the trait) and the next call connects again. When a connection
 /// that was idle turns out to have been closed by the server (Redis restarted), the command is
-/// retried once on a new connection, so the first event after a restart is not lost; if the
-/// server had in fact applied it before the connection broke, the event is written twice, which
-/// consumers tolerate (delivery is at least once).
+/// retried once on a new connection, so the first event after a restart is not lost.
+///
+/// Retrying does not write an event twice. An `XADD` whose reply was lost (the connection
+/// closed or timed out after the command was sent) may have been applied: the producer
+/// remembers the event id, and before sending that event again, in the retry or in a later
+/// call with the same message, it looks for the event id among the last entries of the stream
+/// and returns the entry found instead of adding another. Only if the entry cannot be found
+/// there although it may exist (more than a thousand entries were added to the stream in
+/// between) is the event sent again, with a warning that it may now be in the stream twice.
 ///
 /// ```no_run
 /// use std::sync::Arc;
@@ -38,8 +54,15 @@ const PIPELINE_CHUNK: usize = 64 * 1024;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct RedisProducer {
-    link: Mutex<Link>,
+    state: Mutex<State>,
     max_len: Option<usize>,
+}
+
+/// What the publishing threads share.
+struct State {
+    link: Link,
+    /// Events whose `XADD` was sent without a reply: they may be in their stream.
+    unsure: HashSet<Uuid>,
 }
 
 impl RedisProducer {
@@ -49,7 +72,10 @@ impl RedisProducer {
     /// A producer for the server in `options`; nothing is connected until the first call.
     pub fn new(options: RedisOptions) -> Self {
         RedisProducer {
-            link: Mutex::new(Link::new(options)),
+            state: Mutex::new(State {
+                link: Link::new(options),
+                unsure: HashSet::new(),
+            }),
             max_len: Some(Self::DEFAULT_MAX_LEN),
         }
     }
@@ -74,117 +100,224 @@ impl RedisProducer {
 
     /// The server's address, without credentials.
     pub fn address(&self) -> String {
-        self.link().options().address().to_owned()
+        self.state().link.options().address().to_owned()
     }
 
-    /// Connects now (if not connected) and checks that the server answers, to report a wrong
-    /// URL or an unreachable server at start-up rather than at the first event.
+    /// Connects now (if not connected) and checks that the server answers `PONG`, to report a
+    /// wrong URL or an unreachable server at start-up rather than at the first event.
     pub fn ping(&self) -> Result<(), RedisBusError> {
-        self.call("PING", "", |connection| connection.query(&redis::cmd("PING")).map(drop))
+        let mut state = self.state();
+        let result = state.link.run(Duration::ZERO, |connection| {
+            match connection.query(&redis::cmd("PING"))? {
+                Value::SimpleString(pong) if pong == "PONG" => Ok(()),
+                other => Err(unexpected_reply("PING", "PONG", &other)),
+            }
+        });
+        result.map_err(|error| state.error("PING", "", error))
     }
 
     /// Appends `message` to `stream`; returns the entry id Redis gave it.
     pub fn add(&self, stream: &str, message: &BusMessage) -> Result<String, RedisBusError> {
-        let mut command = Vec::with_capacity(256 + message.data.len());
-        resp::xadd(&mut command, stream, self.max_len, message);
-        self.call("XADD", stream, |connection| {
-            connection.send(&command)?;
-            entry_id(connection.receive()?)
-        })
+        let mut ids = self.add_all(stream, std::slice::from_ref(message), "XADD")?;
+        Ok(ids.pop().unwrap_or_default())
     }
 
     /// Appends `messages` to `stream`, in order, in one round trip (a pipeline); returns their
     /// entry ids.
     ///
     /// The commands are written in chunks as they are encoded, so that Redis works on the first
-    /// ones while the rest are encoded. On an error some of the messages may have been written.
+    /// ones while the rest are encoded. On an error some of the messages may have been written;
+    /// sending the same messages again writes only the others.
     pub fn add_batch(&self, stream: &str, messages: &[BusMessage]) -> Result<Vec<String>, RedisBusError> {
         if messages.is_empty() {
             return Ok(Vec::new());
         }
-        self.call("XADD (pipelined)", stream, |connection| {
-            let mut chunk = Vec::with_capacity(PIPELINE_CHUNK + 1024);
-            for message in messages {
-                resp::xadd(&mut chunk, stream, self.max_len, message);
-                if chunk.len() >= PIPELINE_CHUNK {
-                    connection.send(&chunk)?;
-                    chunk.clear();
-                }
-            }
-            if !chunk.is_empty() {
-                connection.send(&chunk)?;
-            }
-            // Every reply is read, even after an error reply, to keep the connection in step.
-            let mut ids = Vec::with_capacity(messages.len());
-            let mut first_error = None;
-            for _ in messages {
-                match entry_id(connection.receive()?) {
-                    Ok(id) => ids.push(id),
-                    Err(error) if error.code().is_some() => {
-                        first_error.get_or_insert(error);
-                    }
-                    Err(error) => return Err(error),
-                }
-            }
-            match first_error {
-                Some(error) => Err(error),
-                None => Ok(ids),
-            }
-        })
+        self.add_all(stream, messages, "XADD (pipelined)")
     }
 
     /// The number of entries in `stream` (`XLEN`); 0 when it does not exist.
     pub fn stream_len(&self, stream: &str) -> Result<u64, RedisBusError> {
-        self.call("XLEN", stream, |connection| {
-            let reply = connection.query(redis::cmd("XLEN").arg(stream))?;
-            redis::from_redis_value(reply).map_err(RedisError::from)
-        })
+        let mut state = self.state();
+        let result = state.link.run(Duration::ZERO, |connection| {
+            match connection.query(redis::cmd("XLEN").arg(stream))? {
+                Value::Int(len) if len >= 0 => Ok(len as u64),
+                other => Err(unexpected_reply("XLEN", "a length", &other)),
+            }
+        });
+        result.map_err(|error| state.error("XLEN", stream, error))
     }
 
-    fn link(&self) -> MutexGuard<'_, Link> {
-        // A panic while holding the lock cannot leave the link inconsistent: at worst a
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the state inconsistent: at worst a
         // connection mid-reply, which the next error drops.
-        self.link.lock().unwrap_or_else(PoisonError::into_inner)
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn call<T>(
-        &self,
-        command: &str,
-        stream: &str,
-        mut f: impl FnMut(&mut Connection) -> Result<T, RedisError>,
-    ) -> Result<T, RedisBusError> {
-        let mut link = self.link();
-        let was_open = link.is_open();
-        let result = match link.run(Duration::ZERO, &mut f) {
-            Err(error) if was_open && !link.is_open() && closed_by_server(&error) => {
-                tracing::warn!(redis = %link.options().address(), %error,
+    fn add_all(&self, stream: &str, messages: &[BusMessage], command: &str) -> Result<Vec<String>, RedisBusError> {
+        let mut state = self.state();
+        let was_open = state.link.is_open();
+        let result = match state.publish(stream, messages, self.max_len) {
+            Err(error) if was_open && !state.link.is_open() && closed_by_server(&error) => {
+                tracing::warn!(redis = %state.link.options().address(), %error,
                     "the Redis connection was closed; reconnecting and retrying once");
-                link.run(Duration::ZERO, f)
+                state.publish(stream, messages, self.max_len)
             }
             other => other,
         };
-        result.map_err(|error| {
-            let on = if stream.is_empty() {
-                String::new()
-            } else {
-                format!(" on `{stream}`")
-            };
-            RedisBusError::redis(format!("{command}{on} at {}", link.options().address()), error)
-        })
+        result.map_err(|error| state.error(command, stream, error))
     }
 }
 
-/// The entry id in the reply to an `XADD`, or the error the server replied with.
-fn entry_id(reply: Value) -> Result<String, RedisError> {
+impl State {
+    /// Adds the messages not already in the stream, returning every message's entry id.
+    fn publish(&mut self, stream: &str, messages: &[BusMessage], max_len: Option<usize>) -> Result<Vec<String>, RedisError> {
+        let mut found = HashMap::new();
+        if messages.iter().any(|message| self.unsure.contains(&message.metadata.id())) {
+            found = self.find_in_tail(stream, messages)?;
+        }
+        let missing: Vec<&BusMessage> = messages
+            .iter()
+            .filter(|message| !found.contains_key(&message.metadata.id()))
+            .collect();
+        let unsure = &mut self.unsure;
+        let added = self.link.run(Duration::ZERO, |connection| {
+            let result = send_pipelined(connection, stream, &missing, max_len);
+            if let Err(error) = &result
+                && error.code().is_none()
+            {
+                // Sent, perhaps applied, no answer: look before sending these again.
+                remember_unsure(unsure, &missing);
+            }
+            result
+        })?;
+        let mut added = added.into_iter();
+        let ids = messages
+            .iter()
+            .map(|message| {
+                let id = message.metadata.id();
+                self.unsure.remove(&id);
+                found.remove(&id).or_else(|| added.next()).unwrap_or_default()
+            })
+            .collect();
+        Ok(ids)
+    }
+
+    /// The entry ids of those of `messages` found among the last entries of `stream`.
+    fn find_in_tail(&mut self, stream: &str, messages: &[BusMessage]) -> Result<HashMap<Uuid, String>, RedisError> {
+        let count = messages.len() + TAIL_SEARCH;
+        let reply = self.link.run(Duration::ZERO, |connection| {
+            connection.query(redis::cmd("XREVRANGE").arg(stream).arg("+").arg("-").arg("COUNT").arg(count))
+        })?;
+        let entries = crate::reply::range(reply).map_err(|detail| {
+            self.link.disconnect();
+            RedisError::from((redis::ErrorKind::Parse, "unexpected reply", detail))
+        })?;
+        let searched_all = entries.len() < count;
+        let wanted: HashSet<Vec<u8>> = messages
+            .iter()
+            .filter(|message| self.unsure.contains(&message.metadata.id()))
+            .map(|message| message.metadata.id().hyphenated().to_string().into_bytes())
+            .collect();
+        let mut found = HashMap::new();
+        for entry in entries {
+            let event_id = entry
+                .fields
+                .iter()
+                .flatten()
+                .find(|(name, _)| name == b"id")
+                .map(|(_, value)| value);
+            if let Some(event_id) = event_id
+                && wanted.contains(event_id)
+                && let Some(uuid) = std::str::from_utf8(event_id).ok().and_then(|text| Uuid::parse_str(text).ok())
+            {
+                found.entry(uuid).or_insert(entry.id);
+            }
+        }
+        if !searched_all {
+            for message in messages {
+                let id = message.metadata.id();
+                if self.unsure.contains(&id) && !found.contains_key(&id) {
+                    tracing::warn!(stream, event_id = %id, event_type = message.metadata.event_type(),
+                        "sending again an event that may already be in the stream: it may be there twice");
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    fn error(&self, command: &str, stream: &str, error: RedisError) -> RedisBusError {
+        let on = if stream.is_empty() {
+            String::new()
+        } else {
+            format!(" on `{stream}`")
+        };
+        RedisBusError::redis(format!("{command}{on} at {}", self.link.options().address()), error)
+    }
+}
+
+fn remember_unsure(unsure: &mut HashSet<Uuid>, messages: &[&BusMessage]) {
+    if unsure.len() + messages.len() > MAX_UNSURE {
+        tracing::warn!(
+            forgotten = unsure.len(),
+            "too many events with unknown outcome; forgetting them (sending them again may write them twice)"
+        );
+        unsure.clear();
+    }
+    unsure.extend(messages.iter().map(|message| message.metadata.id()));
+}
+
+/// Sends one `XADD` per message in a pipeline and reads every reply; returns the entry ids.
+fn send_pipelined(
+    connection: &mut Connection,
+    stream: &str,
+    messages: &[&BusMessage],
+    max_len: Option<usize>,
+) -> Result<Vec<String>, RedisError> {
+    let mut chunk = Vec::with_capacity(PIPELINE_CHUNK.min(256 + messages.iter().map(|m| m.data.len() + 256).sum::<usize>()));
+    for message in messages {
+        resp::xadd(&mut chunk, stream, max_len, message);
+        if chunk.len() >= PIPELINE_CHUNK {
+            connection.send(&chunk)?;
+            chunk.clear();
+        }
+    }
+    if !chunk.is_empty() {
+        connection.send(&chunk)?;
+    }
+    // Every reply is read, even after an error reply, to keep the connection in step.
+    let mut ids = Vec::with_capacity(messages.len());
+    let mut first_error = None;
+    for _ in messages {
+        match entry_id(connection.receive()?) {
+            Ok(id) => ids.push(id),
+            Err(error) if error.code().is_some() => {
+                first_error.get_or_insert(error);
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    match first_error {
+        Some(error) => Err(error),
+        None => Ok(ids),
+    }
+}
+
+/// The entry id in the reply to an `XADD`, or the error the server replied with. Anything but a
+/// string holding an entry id is refused: a reply out of step is not a publication.
+pub(crate) fn entry_id(reply: Value) -> Result<String, RedisError> {
     match reply {
         Value::ServerError(error) => Err(error.into()),
-        reply => redis::from_redis_value(reply).map_err(RedisError::from),
+        Value::BulkString(bytes) => match std::str::from_utf8(&bytes).ok().map(|text| (text, text.parse::<EntryId>())) {
+            Some((text, Ok(_))) if text.contains('-') => Ok(text.to_owned()),
+            _ => Err(unexpected_reply("XADD", "an entry id", &Value::BulkString(bytes))),
+        },
+        other => Err(unexpected_reply("XADD", "an entry id", &other)),
     }
 }
 
-/// A connection that the server closed (reset, end of file, broken pipe): the command never
-/// reached a live server, so retrying it on a new connection is safe. Timeouts are not: the
-/// server may be slow rather than gone.
+/// A connection that the server closed (reset, end of file, broken pipe): the server is alive
+/// again or was restarted, so the command is worth retrying at once on a new connection.
+/// Timeouts are not: the server may be slow rather than gone.
 fn closed_by_server(error: &RedisError) -> bool {
     error.is_connection_dropped() && !error.is_timeout()
 }
@@ -215,7 +348,7 @@ impl EventBusProducer for RedisProducer {
 impl std::fmt::Debug for RedisProducer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisProducer")
-            .field("address", &self.link().options().address())
+            .field("address", &self.address())
             .field("max_len", &self.max_len)
             .finish()
     }

@@ -5,6 +5,35 @@ use redis::Value;
 
 type Fields = Vec<(Vec<u8>, Vec<u8>)>;
 
+/// How much of a string a [`summary`] quotes.
+const QUOTED: usize = 64;
+
+/// A short description of a reply for error messages: its type and size, quoting at most
+/// [`QUOTED`] bytes of text. A reply can be hundreds of megabytes; its `Debug` text would be too.
+pub(crate) fn summary(value: &Value) -> String {
+    match value {
+        Value::Nil => "nil".to_owned(),
+        Value::Int(number) => format!("the integer {number}"),
+        Value::Okay => "OK".to_owned(),
+        Value::SimpleString(text) => format!("the status {}", quote(text.as_bytes())),
+        Value::BulkString(bytes) => format!("a string of {} bytes, {}", bytes.len(), quote(bytes)),
+        Value::Array(items) => format!("an array of {} items", items.len()),
+        Value::Map(pairs) => format!("a map of {} pairs", pairs.len()),
+        Value::ServerError(error) => format!("the error {}", quote(format!("{error:?}").as_bytes())),
+        other => {
+            let text = format!("{other:?}");
+            format!("the reply {}", quote(text.as_bytes()))
+        }
+    }
+}
+
+/// `bytes` as quoted text, cut after [`QUOTED`] bytes.
+pub(crate) fn quote(bytes: &[u8]) -> String {
+    let shown = String::from_utf8_lossy(&bytes[..bytes.len().min(QUOTED)]);
+    let more = if bytes.len() > QUOTED { "…" } else { "" };
+    format!("\"{}{more}\"", shown.escape_debug())
+}
+
 /// An entry as Redis returns it: its fields are absent when the entry was deleted (trimmed)
 /// while still pending.
 #[derive(Debug, PartialEq, Eq)]
@@ -23,12 +52,12 @@ pub(crate) fn read_group(reply: Value) -> Result<Vec<RawEntry>, String> {
             .into_iter()
             .map(|stream| match stream {
                 Value::Array(pair) if pair.len() == 2 => Ok(pair.into_iter().nth(1).unwrap_or(Value::Nil)),
-                other => Err(format!("expected [stream, entries], found {other:?}")),
+                other => Err(format!("expected [stream, entries], found {}", summary(&other))),
             })
             .collect::<Result<Vec<_>, _>>()?,
         // RESP3: {name: entries, …}
         Value::Map(streams) => streams.into_iter().map(|(_, entries)| entries).collect(),
-        other => return Err(format!("expected the streams read, found {other:?}")),
+        other => return Err(format!("expected the streams read, found {}", summary(&other))),
     };
     let mut all = Vec::new();
     for entries_value in streams {
@@ -42,7 +71,7 @@ pub(crate) fn read_group(reply: Value) -> Result<Vec<RawEntry>, String> {
 /// pending list).
 pub(crate) fn autoclaim(reply: Value) -> Result<(String, Vec<RawEntry>), String> {
     let Value::Array(parts) = reply else {
-        return Err(format!("expected [cursor, entries, …], found {reply:?}"));
+        return Err(format!("expected [cursor, entries, …], found {}", summary(&reply)));
     };
     let mut parts = parts.into_iter();
     let cursor = text(parts.next().unwrap_or(Value::Nil))?;
@@ -50,25 +79,33 @@ pub(crate) fn autoclaim(reply: Value) -> Result<(String, Vec<RawEntry>), String>
     Ok((cursor, claimed))
 }
 
+/// The entries of an `XRANGE` or `XREVRANGE` reply.
+pub(crate) fn range(reply: Value) -> Result<Vec<RawEntry>, String> {
+    entries(reply)
+}
+
 fn entries(value: Value) -> Result<Vec<RawEntry>, String> {
     match value {
         Value::Nil => Ok(Vec::new()),
         Value::Array(items) => items.into_iter().map(entry).collect(),
-        other => Err(format!("expected a list of entries, found {other:?}")),
+        other => Err(format!("expected a list of entries, found {}", summary(&other))),
     }
 }
 
 fn entry(value: Value) -> Result<RawEntry, String> {
     let Value::Array(pair) = value else {
-        return Err(format!("expected [id, fields], found {value:?}"));
+        return Err(format!("expected [id, fields], found {}", summary(&value)));
     };
     let mut pair = pair.into_iter();
     let id = text(pair.next().unwrap_or(Value::Nil))?;
+    if id.parse::<events_core::bus::EntryId>().is_err() || !id.contains('-') {
+        return Err(format!("expected an entry id, found {}", quote(id.as_bytes())));
+    }
     let fields = match pair.next().unwrap_or(Value::Nil) {
         Value::Nil => None,
         Value::Array(flat) => {
             if flat.len() % 2 != 0 {
-                return Err(format!("entry {id}: an odd number of field names and values"));
+                return Err(format!("entry {}: an odd number of field names and values", quote(id.as_bytes())));
             }
             let mut fields = Vec::with_capacity(flat.len() / 2);
             let mut flat = flat.into_iter();
@@ -83,7 +120,13 @@ fn entry(value: Value) -> Result<RawEntry, String> {
                 .map(|(name, value)| Ok((bytes(name)?, bytes(value)?)))
                 .collect::<Result<_, String>>()?,
         ),
-        other => return Err(format!("entry {id}: expected its fields, found {other:?}")),
+        other => {
+            return Err(format!(
+                "entry {}: expected its fields, found {}",
+                quote(id.as_bytes()),
+                summary(&other)
+            ));
+        }
     };
     Ok(RawEntry { id, fields })
 }
@@ -93,7 +136,7 @@ fn bytes(value: Value) -> Result<Vec<u8>, String> {
         Value::BulkString(bytes) => Ok(bytes),
         Value::SimpleString(text) => Ok(text.into_bytes()),
         Value::Int(number) => Ok(number.to_string().into_bytes()),
-        other => Err(format!("expected a string, found {other:?}")),
+        other => Err(format!("expected a string, found {}", summary(&other))),
     }
 }
 

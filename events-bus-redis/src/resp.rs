@@ -13,9 +13,6 @@ use std::io::{self, Read};
 use events_core::bus::BusMessage;
 use redis::{ErrorKind, RedisError, Value};
 
-/// The largest bulk string accepted, as Redis' own `proto-max-bulk-len` default.
-const MAX_BULK_LEN: usize = 512 * 1024 * 1024;
-
 /// Bytes allocated ahead for a bulk string or an array: lengths announced by the server are
 /// not trusted with more until the data arrives.
 const MAX_PREALLOCATION: usize = 64 * 1024;
@@ -29,6 +26,10 @@ const MAX_DEPTH: usize = 32;
 
 /// The longest simple-string or error line accepted.
 const MAX_LINE: usize = 1024 * 1024;
+
+/// What one value costs against a reply's byte budget on top of its bytes: the memory it takes
+/// once read, so that a reply of many empty arrays is bounded like one of long strings.
+const VALUE_COST: usize = std::mem::size_of::<Value>();
 
 /// The read buffer size.
 const BUFFER: usize = 64 * 1024;
@@ -69,33 +70,63 @@ fn bulk(out: &mut Vec<u8>, value: &[u8]) {
 }
 
 /// Reads RESP2 replies from a byte stream (a socket), buffering what it reads.
+///
+/// Each reply has a byte budget: its strings plus [`VALUE_COST`] per value may not exceed
+/// `max_reply_bytes`, so that a broken or hostile server announcing huge lengths or streaming
+/// endless arrays cannot make the client hold more than that. (Time is bounded by the caller's
+/// source, see `connection::Deadline`.)
 pub(crate) struct Reader {
     buffer: Vec<u8>,
     start: usize,
     end: usize,
+    max_reply_bytes: usize,
+    /// What the reply being read may still take.
+    budget: usize,
 }
 
 impl Reader {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(max_reply_bytes: usize) -> Self {
         Reader {
             buffer: vec![0; BUFFER],
             start: 0,
             end: 0,
+            max_reply_bytes,
+            budget: max_reply_bytes,
         }
     }
 
     /// Reads one reply. An error reply is a [`Value::ServerError`]; a broken stream or an
     /// unreadable reply is an error, after which the stream is out of step and must be closed.
     pub(crate) fn read(&mut self, source: &mut impl Read) -> Result<Value, RedisError> {
+        self.budget = self.max_reply_bytes;
         self.read_nested(source, 0)
     }
 
+    /// Takes `bytes` from the reply's budget, or refuses the reply.
+    fn charge(&mut self, bytes: usize) -> Result<(), RedisError> {
+        match self.budget.checked_sub(bytes) {
+            Some(left) => {
+                self.budget = left;
+                Ok(())
+            }
+            None => Err(invalid_owned(format!(
+                "a reply larger than the limit of {} bytes",
+                self.max_reply_bytes
+            ))),
+        }
+    }
+
     fn read_nested(&mut self, source: &mut impl Read, depth: usize) -> Result<Value, RedisError> {
+        self.charge(VALUE_COST)?;
         let kind = self.byte(source)?;
         match kind {
             b'$' => match self.length(source)? {
                 None => Ok(Value::Nil),
-                Some(len) => Ok(Value::BulkString(self.bulk(source, len)?)),
+                Some(len) => {
+                // Refused before anything is read or allocated.
+                self.charge(len)?;
+                Ok(Value::BulkString(self.bulk(source, len)?))
+            }
             },
             b'*' => match self.length(source)? {
                 None => Ok(Value::Nil),
@@ -109,13 +140,13 @@ impl Reader {
                 }
             },
             b':' => {
-                let line = self.line(source)?;
+                let line = self.line_charged(source)?;
                 parse_integer(line)
                     .map(Value::Int)
                     .ok_or_else(|| invalid("an invalid integer reply"))
             }
             b'+' => {
-                let line = self.line(source)?;
+                let line = self.line_charged(source)?;
                 Ok(match line {
                     b"OK" => Value::Okay,
                     _ => Value::SimpleString(String::from_utf8_lossy(line).into_owned()),
@@ -124,7 +155,7 @@ impl Reader {
             b'-' => {
                 // Rare: let the redis crate build its error value (code, kind, details).
                 let mut error = b"-".to_vec();
-                error.extend_from_slice(self.line(source)?);
+                error.extend_from_slice(self.line_charged(source)?);
                 error.extend_from_slice(b"\r\n");
                 redis::parse_redis_value(&error)
             }
@@ -139,6 +170,15 @@ impl Reader {
         let byte = self.buffer[self.start];
         self.start += 1;
         Ok(byte)
+    }
+
+    /// [`line`](Self::line), taken from the reply's budget.
+    fn line_charged(&mut self, source: &mut impl Read) -> Result<&[u8], RedisError> {
+        let len = self.line(source)?.len();
+        self.charge(len)?;
+        // The line ended with the CRLF just before the unread bytes.
+        let end = self.start - 2;
+        Ok(&self.buffer[end - len..end])
     }
 
     /// The rest of the current line, without its CRLF.
@@ -167,7 +207,7 @@ impl Reader {
         let line = self.line(source)?;
         match parse_integer(line) {
             Some(-1) => Ok(None),
-            Some(len) if (0..=MAX_BULK_LEN as i64).contains(&len) => Ok(Some(len as usize)),
+            Some(len) if len >= 0 => Ok(Some(usize::try_from(len).unwrap_or(usize::MAX))),
             _ => Err(invalid("an invalid length")),
         }
     }
@@ -246,7 +286,7 @@ mod tests {
     }
 
     fn read_all(bytes: &[u8], chunk: usize) -> Vec<Result<Value, RedisError>> {
-        let mut reader = Reader::new();
+        let mut reader = Reader::new(1 << 30);
         let mut source = Trickle(bytes, chunk);
         let mut replies = Vec::new();
         while !source.0.is_empty() || reader.start < reader.end {
@@ -286,12 +326,12 @@ mod tests {
             b"*-2\r\n",
             b"$5\r\nab",
         ] {
-            let mut reader = Reader::new();
+            let mut reader = Reader::new(1 << 30);
             let result = reader.read(&mut &bad[..]);
             assert!(result.is_err(), "{:?}: {result:?}", String::from_utf8_lossy(bad));
         }
         // Announces 512 MiB and ends: an error, not an allocation of 512 MiB.
-        let mut reader = Reader::new();
+        let mut reader = Reader::new(1 << 30);
         let error = reader.read(&mut &b"$536870912\r\nabc"[..]).unwrap_err();
         assert!(error.is_connection_dropped(), "{error}");
     }
@@ -320,9 +360,38 @@ mod tests {
     }
 
     #[test]
+    fn a_reply_over_its_byte_budget_is_refused_before_it_is_held() {
+        // An array announcing 2^29 items, then streaming empty arrays: each costs a value.
+        let mut bytes = b"*536870912\r\n".to_vec();
+        bytes.extend(b"*0\r\n".repeat(1_000_000));
+        let mut reader = Reader::new(64 * 1024);
+        let error = reader.read(&mut bytes.as_slice()).unwrap_err();
+        assert!(error.to_string().contains("larger than the limit of 65536 bytes"), "{error}");
+        // A bulk string longer than the budget is refused from its length alone.
+        let mut reader = Reader::new(64 * 1024);
+        let error = reader.read(&mut &b"$65537\r\n"[..]).unwrap_err();
+        assert!(error.to_string().contains("larger than the limit"), "{error}");
+        // Simple strings count too.
+        let line = format!("+{}\r\n", "x".repeat(70_000));
+        let error = Reader::new(64 * 1024).read(&mut line.as_bytes()).unwrap_err();
+        assert!(error.to_string().contains("larger than the limit"), "{error}");
+    }
+
+    #[test]
+    fn the_budget_is_per_reply() {
+        let one = format!("${}\r\n{}\r\n", 40_000, "y".repeat(40_000));
+        let replies = one.repeat(5);
+        let mut reader = Reader::new(64 * 1024);
+        let mut source = replies.as_bytes();
+        for _ in 0..5 {
+            assert_eq!(reader.read(&mut source).unwrap(), Value::BulkString(vec![b'y'; 40_000]));
+        }
+    }
+
+    #[test]
     fn deeply_nested_arrays_are_refused_not_followed() {
         let bytes = "*1\r\n".repeat(100_000);
-        let mut reader = Reader::new();
+        let mut reader = Reader::new(1 << 30);
         let error = reader.read(&mut bytes.as_bytes()).unwrap_err();
         assert!(error.to_string().contains("nested too deeply"), "{error}");
     }
@@ -330,7 +399,7 @@ mod tests {
     #[test]
     fn an_endless_line_is_refused_at_a_bound() {
         let bytes = vec![b'+'; 4 * 1024 * 1024];
-        let mut reader = Reader::new();
+        let mut reader = Reader::new(1 << 30);
         let error = reader.read(&mut bytes.as_slice()).unwrap_err();
         assert!(error.to_string().contains("longer than 1 MiB"), "{error}");
     }
@@ -338,7 +407,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512), chunk in 1usize..64) {
-            let mut reader = Reader::new();
+            let mut reader = Reader::new(1 << 30);
             let mut source = Trickle(&bytes, chunk);
             while !source.0.is_empty() || reader.start < reader.end {
                 if reader.read(&mut source).is_err() {

@@ -2,10 +2,12 @@
 
 use std::time::Duration;
 
-use events_core::bus::{StartFrom, StreamBackend, StreamEntry, dead_letter_fields, dead_letter_stream};
-use redis::RedisError;
+use std::sync::Arc;
 
-use crate::connection::{Connection, Link};
+use events_core::bus::{Interrupt, StartFrom, StreamBackend, StreamEntry, dead_letter_fields, dead_letter_stream};
+use redis::{RedisError, Value};
+
+use crate::connection::{Connection, Link, unexpected_reply};
 use crate::error::RedisBusError;
 use crate::options::RedisOptions;
 use crate::reply::{self, RawEntry};
@@ -24,12 +26,15 @@ const MAX_DEFERRED_ACKS: usize = 10_000;
 ///   `last_read_msg_id`.
 /// - Pending entries are read with `XREADGROUP … STREAMS <stream> 0`, new ones with
 ///   `XREADGROUP … BLOCK <ms> … >`, idle entries of other consumers are taken over with
-///   `XAUTOCLAIM`, undeliverable entries are written to `<stream>-dead-letter` with `XADD`.
+///   `XAUTOCLAIM`, undeliverable entries are written to `<stream>-dead-letter` with `XADD`,
+///   which keeps about [`dead_letter_max_len`](Self::with_dead_letter_max_len) entries: when
+///   more accumulate, the oldest dead letters are trimmed away.
 /// - Acknowledgements are collected and sent in one `XACK` when the consumer loop flushes
 ///   after each batch (at the latest before the next read). An entry is acknowledged only
 ///   after it was delivered or dead-lettered; if the process dies first, it stays pending and is
 ///   delivered again.
-/// - Every call is bounded by the [`RedisOptions`] timeouts. After a connection error the
+/// - Every call is bounded by the [`RedisOptions`] timeouts, and a
+///   [`ShutdownHandle`](events_core::bus::ShutdownHandle) interrupts a call waiting for Redis. After a connection error the
 ///   connection is dropped; the next call connects again and makes sure the group still exists
 ///   (creating it at the start of the stream if Redis lost it), so the consumer loop's retries
 ///   resume consumption once Redis is back. Acknowledgements that could not be sent are kept
@@ -58,9 +63,14 @@ pub struct RedisStream {
     ready_on: Option<u64>,
     deferred_acks: Vec<String>,
     claim_cursor: String,
+    dead_letter_max_len: Option<usize>,
 }
 
 impl RedisStream {
+    /// The default length limit of the dead-letter stream: ten times the default of the
+    /// streams themselves.
+    pub const DEFAULT_DEAD_LETTER_MAX_LEN: usize = 100_000;
+
     /// A backend for `consumer` of `group` on `stream`; nothing is connected until the first
     /// call, when the group is created and positioned as `start` says.
     pub fn new(options: RedisOptions, stream: &str, group: &str, consumer: &str, start: StartFrom) -> Self {
@@ -74,7 +84,22 @@ impl RedisStream {
             ready_on: None,
             deferred_acks: Vec::new(),
             claim_cursor: "0-0".to_owned(),
+            dead_letter_max_len: Some(Self::DEFAULT_DEAD_LETTER_MAX_LEN),
         }
+    }
+
+    /// Keeps the dead-letter stream at about `max_len` entries (`XADD … MAXLEN ~`): past that,
+    /// the oldest dead letters are trimmed as new ones are written. `None` never trims, and the
+    /// stream grows until an operator trims it.
+    #[must_use]
+    pub fn with_dead_letter_max_len(mut self, max_len: Option<usize>) -> Self {
+        self.dead_letter_max_len = max_len;
+        self
+    }
+
+    /// The dead-letter stream (`{stream}-dead-letter`).
+    pub fn dead_letter_stream(&self) -> &str {
+        &self.dead_letter_stream
     }
 
     /// Like [`new`](Self::new), but connects, creates and positions the group now, so that a
@@ -132,7 +157,9 @@ impl RedisStream {
             );
             match created {
                 Err(error) if error.code() == Some("BUSYGROUP") => Ok(false),
-                other => other.map(|_| true),
+                Ok(Value::Okay) => Ok(true),
+                Ok(other) => Err(unexpected_reply("XGROUP CREATE", "OK", &other)),
+                Err(error) => Err(error),
             }
         });
         let created = created.map_err(|error| self.error("XGROUP CREATE", error))?;
@@ -148,15 +175,14 @@ impl RedisStream {
         if let Some(position) = position {
             self.link
                 .run(Duration::ZERO, |connection| {
-                    connection
-                        .query(
-                            redis::cmd("XGROUP")
-                                .arg("SETID")
-                                .arg(&stream)
-                                .arg(&group)
-                                .arg(&position),
-                        )
-                        .map(drop)
+                    connection.query_ok(
+                        redis::cmd("XGROUP")
+                            .arg("SETID")
+                            .arg(&stream)
+                            .arg(&group)
+                            .arg(&position),
+                        "XGROUP SETID",
+                    )
                 })
                 .map_err(|error| self.error("XGROUP SETID", error))?;
         }
@@ -250,13 +276,17 @@ impl RedisStream {
 impl StreamBackend for RedisStream {
     type Error = RedisBusError;
 
-    fn read_pending(&mut self, count: usize) -> Result<Vec<StreamEntry>, RedisBusError> {
+    fn read_pending(&mut self, after: Option<&str>, count: usize) -> Result<Vec<StreamEntry>, RedisBusError> {
+        let mut after = after.unwrap_or("0").to_owned();
         loop {
-            let raw = self.read_group("0", count, None)?;
-            let read = raw.len();
+            let raw = self.read_group(&after, count, None)?;
+            let Some(last) = raw.last() else {
+                return Ok(Vec::new());
+            };
+            after = last.id.clone();
             let live = self.live_entries(raw);
             // A batch of nothing but deleted entries does not mean that nothing is pending.
-            if !live.is_empty() || read == 0 {
+            if !live.is_empty() {
                 return Ok(live);
             }
         }
@@ -301,22 +331,34 @@ impl StreamBackend for RedisStream {
         let mut command = redis::cmd("XACK");
         command.arg(&self.stream).arg(&self.group).arg(&self.deferred_acks);
         // Kept on failure: sent again with the next flush, after reconnecting.
-        self.call("XACK", Duration::ZERO, |connection| connection.query(&command))?;
+        self.call("XACK", Duration::ZERO, |connection| match connection.query(&command)? {
+            Value::Int(_) => Ok(()),
+            other => Err(unexpected_reply("XACK", "a count", &other)),
+        })?;
         self.deferred_acks.clear();
         Ok(())
     }
 
     fn dead_letter(&mut self, entry: &StreamEntry, reason: &str) -> Result<(), RedisBusError> {
         let mut command = redis::cmd("XADD");
-        command.arg(&self.dead_letter_stream).arg("*");
+        command.arg(&self.dead_letter_stream);
+        if let Some(max_len) = self.dead_letter_max_len {
+            command.arg("MAXLEN").arg("~").arg(max_len);
+        }
+        command.arg("*");
         for (name, value) in dead_letter_fields(entry, reason, &self.group, &self.consumer) {
             command.arg(name).arg(value);
         }
         // Written synchronously: the entry must be recorded before its acknowledgement goes out.
         self.call("XADD (dead letter)", Duration::ZERO, |connection| {
-            connection.query(&command)
+            crate::producer::entry_id(connection.receive_reply(&command)?)
         })
         .map(drop)
+    }
+
+    fn interrupter(&self) -> Option<Interrupt> {
+        let interrupter = self.link.interrupter();
+        Some(Arc::new(move || interrupter.interrupt()))
     }
 
     fn describe(&self) -> String {

@@ -265,6 +265,7 @@ fn undeliverable_entries_are_dead_lettered_with_the_reason_and_acknowledged() {
         .iter()
         .map(|outcome| match outcome {
             Outcome::DeadLettered(reason) => reason.clone(),
+            Outcome::LeftPending(reason) => format!("left pending: {reason}"),
             Outcome::Delivered => "delivered".into(),
         })
         .collect();
@@ -412,7 +413,7 @@ fn pending_entries_trimmed_away_are_acknowledged_not_delivered() {
         .query(&mut raw)
         .unwrap();
 
-    let pending_entries = backend.read_pending(1).unwrap();
+    let pending_entries = backend.read_pending(None, 1).unwrap();
     assert_eq!(
         pending_entries.len(),
         1,
@@ -420,7 +421,7 @@ fn pending_entries_trimmed_away_are_acknowledged_not_delivered() {
     );
     backend.ack(&[&pending_entries[0].id]).unwrap();
     backend.flush().unwrap();
-    assert!(backend.read_pending(10).unwrap().is_empty());
+    assert!(backend.read_pending(None, 10).unwrap().is_empty());
     assert!(pending(&mut raw, "runs", "lms").is_empty());
 }
 

@@ -156,6 +156,10 @@ pub struct EventCodec {
     pub schema: fn() -> Value,
     /// Decodes Avro bytes to the `to_dict()` JSON shape.
     pub avro_to_json: fn(&[u8]) -> Result<Value, DecodeError>,
+    /// Decodes Avro bytes received from the bus with the given `minorversion` to the
+    /// `to_dict()` JSON shape, as [`send_avro`](Self::send_avro) decodes them: the fields a
+    /// newer minor version appended are skipped.
+    pub received_avro_to_json: fn(&[u8], u32) -> Result<Value, DecodeError>,
     /// Encodes a payload given in the `to_dict()` JSON shape.
     pub json_to_avro: fn(Value) -> Result<Vec<u8>, JsonError>,
     /// Appends the Avro encoding of a payload given as `&dyn Any`; `false` if it is not this
@@ -175,6 +179,7 @@ impl EventCodec {
         EventCodec {
             schema: T::avro_schema,
             avro_to_json: avro_to_json::<T>,
+            received_avro_to_json: received_avro_to_json::<T>,
             json_to_avro: json_to_avro::<T>,
             encode_any: encode_any::<T>,
             field_text_any: field_text_any::<T>,
@@ -241,6 +246,10 @@ pub enum DeliveryError {
 
 fn avro_to_json<T: AvroEvent>(bytes: &[u8]) -> Result<Value, DecodeError> {
     T::from_avro(bytes).map(|event| event.to_json_value())
+}
+
+fn received_avro_to_json<T: AvroEvent>(bytes: &[u8], minorversion: u32) -> Result<Value, DecodeError> {
+    T::from_avro_minor_version(bytes, minorversion).map(|event| event.to_json_value())
 }
 
 fn json_to_avro<T: AvroEvent>(value: Value) -> Result<Vec<u8>, JsonError> {

@@ -495,6 +495,7 @@ fn undeliverable_entries_are_dead_lettered_with_the_reason_and_acknowledged() {
         .iter()
         .map(|outcome| match outcome {
             Outcome::DeadLettered(reason) => reason.clone(),
+            Outcome::LeftPending(reason) => format!("left pending: {reason}"),
             Outcome::Delivered => "delivered".into(),
         })
         .collect();

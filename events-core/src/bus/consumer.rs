@@ -7,9 +7,11 @@
 //! consecutive-error limit — plus a dead-letter stream, so that an entry is never acknowledged
 //! without either reaching its receivers or being recorded with the reason it did not.
 
+use std::collections::HashSet;
+use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::codec::DeliveryError;
@@ -68,8 +70,9 @@ pub trait StreamBackend {
     /// The broker's error.
     type Error: std::error::Error + Send + Sync + 'static;
 
-    /// Entries delivered to this consumer before and not acknowledged, oldest first.
-    fn read_pending(&mut self, count: usize) -> Result<Vec<StreamEntry>, Self::Error>;
+    /// Entries delivered to this consumer before and not acknowledged, oldest first, starting
+    /// after the entry id `after` (from the first when `None`).
+    fn read_pending(&mut self, after: Option<&str>, count: usize) -> Result<Vec<StreamEntry>, Self::Error>;
 
     /// Takes over entries pending for other consumers of the group for at least `min_idle`.
     fn claim_idle(&mut self, min_idle: Duration, count: usize) -> Result<Vec<StreamEntry>, Self::Error>;
@@ -92,7 +95,17 @@ pub trait StreamBackend {
 
     /// `stream/group/consumer`, for logs and errors.
     fn describe(&self) -> String;
+
+    /// A function that makes a call of this backend blocked in another thread (a read waiting
+    /// for entries, a slow reply) return at once with an error, for a [`ShutdownHandle`] to
+    /// call; `None` (the default) when calls are short enough to wait for.
+    fn interrupter(&self) -> Option<Interrupt> {
+        None
+    }
 }
+
+/// A function that interrupts a blocked backend call, see [`StreamBackend::interrupter`].
+pub type Interrupt = Arc<dyn Fn() + Send + Sync>;
 
 /// How a [`Consumer`] polls and when it gives up.
 #[derive(Debug, Clone)]
@@ -112,6 +125,10 @@ pub struct ConsumerOptions {
     pub initial_backoff: Duration,
     /// The longest pause after a broker error.
     pub max_backoff: Duration,
+    /// How many times writing an undeliverable entry to the dead-letter stream is tried before
+    /// the consumer leaves the entry pending (unacknowledged, so nothing is lost: it is read
+    /// again when the consumer restarts) and goes on with the entries after it.
+    pub dead_letter_attempts: u32,
 }
 
 impl Default for ConsumerOptions {
@@ -124,6 +141,7 @@ impl Default for ConsumerOptions {
             max_messages: None,
             initial_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(5),
+            dead_letter_attempts: 3,
         }
     }
 }
@@ -135,6 +153,9 @@ pub enum Outcome {
     Delivered,
     /// Recorded in the dead-letter stream with this reason.
     DeadLettered(String),
+    /// Undeliverable, and the dead-letter stream could not be written either: left pending,
+    /// unacknowledged, with the reason for both.
+    LeftPending(String),
 }
 
 /// One handled entry, as passed to an observer (see [`Consumer::observe`]).
@@ -155,14 +176,16 @@ pub struct ConsumerStats {
     pub delivered: u64,
     /// Entries recorded in the dead-letter stream.
     pub dead_lettered: u64,
+    /// Entries left pending because they could be neither delivered nor dead-lettered.
+    pub left_pending: u64,
     /// Broker errors met (each followed by a retry).
     pub broker_errors: u64,
 }
 
 impl ConsumerStats {
-    /// Entries handled either way.
+    /// Entries handled in any of the three ways.
     pub fn handled(&self) -> u64 {
-        self.delivered + self.dead_lettered
+        self.delivered + self.dead_lettered + self.left_pending
     }
 }
 
@@ -190,19 +213,42 @@ pub enum ConsumerError<E: std::error::Error + 'static> {
     },
 }
 
-/// Asks a running [`Consumer`] to stop after the entry it is handling.
-#[derive(Debug, Clone, Default)]
-pub struct ShutdownHandle(Arc<AtomicBool>);
+/// Asks a running [`Consumer`] to stop after the entry it is handling, interrupting a read that
+/// is waiting for the broker.
+#[derive(Clone, Default)]
+pub struct ShutdownHandle(Arc<ShutdownState>);
+
+#[derive(Default)]
+struct ShutdownState {
+    requested: AtomicBool,
+    interrupts: Mutex<Vec<Interrupt>>,
+}
 
 impl ShutdownHandle {
-    /// Requests the stop.
+    /// Requests the stop, and interrupts the backend's blocked call if it can be.
     pub fn shutdown(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.0.requested.store(true, Ordering::SeqCst);
+        for interrupt in self.0.interrupts.lock().unwrap_or_else(PoisonError::into_inner).iter() {
+            interrupt();
+        }
     }
 
     /// Whether a stop was requested.
     pub fn is_shutdown(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.0.requested.load(Ordering::SeqCst)
+    }
+
+    /// Calls `interrupt` on [`shutdown`](Self::shutdown).
+    pub fn on_shutdown(&self, interrupt: Interrupt) {
+        self.0.interrupts.lock().unwrap_or_else(PoisonError::into_inner).push(interrupt);
+    }
+}
+
+impl fmt::Debug for ShutdownHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShutdownHandle")
+            .field("is_shutdown", &self.is_shutdown())
+            .finish_non_exhaustive()
     }
 }
 
@@ -226,20 +272,30 @@ pub struct Consumer<B: StreamBackend> {
     consecutive_errors: u32,
     stats: ConsumerStats,
     observer: Option<Observer>,
+    /// The entry whose dead-letter write failed last, and how many times in a row.
+    dead_letter_failures: Option<(String, u32)>,
+    /// Entries given up on and left pending: not read again from the pending list.
+    left_pending: HashSet<String>,
 }
 
 impl<B: StreamBackend> Consumer<B> {
     /// A consumer reading through `backend`.
     pub fn new(backend: B, options: ConsumerOptions) -> Self {
+        let shutdown = ShutdownHandle::default();
+        if let Some(interrupt) = backend.interrupter() {
+            shutdown.on_shutdown(interrupt);
+        }
         Consumer {
             backend,
             options,
-            shutdown: ShutdownHandle::default(),
+            shutdown,
             phase: Phase::Recovering,
             last_claim: None,
             consecutive_errors: 0,
             stats: ConsumerStats::default(),
             observer: None,
+            dead_letter_failures: None,
+            left_pending: HashSet::new(),
         }
     }
 
@@ -272,6 +328,11 @@ impl<B: StreamBackend> Consumer<B> {
         while !self.is_done() {
             match self.poll() {
                 Ok(_) => backoff = self.options.initial_backoff,
+                Err(ConsumerError::Broker { source, .. }) if self.shutdown.is_shutdown() => {
+                    // The shutdown interrupted a call; what was handled is acknowledged below.
+                    tracing::debug!(consumer = %self.backend.describe(), error = %source,
+                        "a broker call was interrupted by the shutdown");
+                }
                 Err(ConsumerError::Broker { source, .. }) => {
                     self.stats.broker_errors += 1;
                     self.consecutive_errors += 1;
@@ -283,6 +344,10 @@ impl<B: StreamBackend> Consumer<B> {
                 }
                 Err(other) => return Err(other),
             }
+        }
+        if let Err(error) = self.backend.flush() {
+            tracing::error!(consumer = %self.backend.describe(), %error,
+                "the last acknowledgements could not be sent; those entries will be delivered again");
         }
         tracing::info!(consumer = %self.backend.describe(), ?self.stats, "consumer stopped");
         Ok(self.stats)
@@ -338,9 +403,19 @@ impl<B: StreamBackend> Consumer<B> {
             }
         }
         if self.phase == Phase::Recovering {
-            let pending = self.backend.read_pending(count)?;
-            if !pending.is_empty() {
-                return Ok(pending);
+            // Entries left pending are passed over, batch after batch if need be.
+            let mut after: Option<String> = None;
+            loop {
+                let pending = self.backend.read_pending(after.as_deref(), count)?;
+                let Some(last) = pending.last() else { break };
+                after = Some(last.id.clone());
+                let fresh: Vec<StreamEntry> = pending
+                    .into_iter()
+                    .filter(|entry| !self.left_pending.contains(&entry.id))
+                    .collect();
+                if !fresh.is_empty() {
+                    return Ok(fresh);
+                }
             }
             self.phase = Phase::Live;
         }
@@ -360,19 +435,40 @@ impl<B: StreamBackend> Consumer<B> {
                 }
             },
         };
+        let event_id = message.as_ref().map(|m| m.metadata.id().to_string()).unwrap_or_default();
+        let mut outcome = outcome;
         if let Outcome::DeadLettered(reason) = &outcome {
             // Recorded before the ack: if the broker fails here the entry stays pending and is
             // read again, rather than being acknowledged without a trace.
-            self.backend
-                .dead_letter(entry, reason)
-                .map_err(|source| self.broker_error(source))?;
-            tracing::error!(consumer = %self.backend.describe(), entry_id = %entry.id,
-                event_id = message.as_ref().map(|m| m.metadata.id().to_string()).unwrap_or_default(),
-                %reason, "event dead-lettered");
+            match self.backend.dead_letter(entry, reason) {
+                Ok(()) => {
+                    self.dead_letter_failures = None;
+                    tracing::error!(consumer = %self.backend.describe(), entry_id = %entry.id,
+                        %event_id, %reason, "event dead-lettered");
+                }
+                Err(source) => {
+                    let attempts = match self.dead_letter_failures.take() {
+                        Some((id, attempts)) if id == entry.id => attempts + 1,
+                        _ => 1,
+                    };
+                    if attempts < self.options.dead_letter_attempts {
+                        self.dead_letter_failures = Some((entry.id.clone(), attempts));
+                        return Err(self.broker_error(source));
+                    }
+                    // Retrying without end would block every entry behind this one.
+                    let reason = format!("{reason}; and the dead-letter write failed {attempts} times: {source}");
+                    tracing::error!(consumer = %self.backend.describe(), entry_id = %entry.id,
+                        %event_id, %reason, "event left pending: it can be neither delivered nor dead-lettered");
+                    self.left_pending.insert(entry.id.clone());
+                    outcome = Outcome::LeftPending(reason);
+                }
+            }
         }
-        self.backend
-            .ack(&[&entry.id])
-            .map_err(|source| self.broker_error(source))?;
+        if !matches!(outcome, Outcome::LeftPending(_)) {
+            self.backend
+                .ack(&[&entry.id])
+                .map_err(|source| self.broker_error(source))?;
+        }
         match &outcome {
             Outcome::Delivered => {
                 self.stats.delivered += 1;
@@ -380,6 +476,10 @@ impl<B: StreamBackend> Consumer<B> {
             }
             Outcome::DeadLettered(_) => {
                 self.stats.dead_lettered += 1;
+                self.consecutive_errors += 1;
+            }
+            Outcome::LeftPending(_) => {
+                self.stats.left_pending += 1;
                 self.consecutive_errors += 1;
             }
         }
@@ -392,7 +492,7 @@ impl<B: StreamBackend> Consumer<B> {
             });
         }
         match &outcome {
-            Outcome::DeadLettered(reason) => self.check_error_limit(reason),
+            Outcome::DeadLettered(reason) | Outcome::LeftPending(reason) => self.check_error_limit(reason),
             Outcome::Delivered => Ok(()),
         }
     }
@@ -474,8 +574,8 @@ mod tests {
     impl StreamBackend for LosesFirstReply {
         type Error = Reset;
 
-        fn read_pending(&mut self, count: usize) -> Result<Vec<StreamEntry>, Reset> {
-            Ok(self.inner.read_pending(count).unwrap_or_default())
+        fn read_pending(&mut self, after: Option<&str>, count: usize) -> Result<Vec<StreamEntry>, Reset> {
+            Ok(self.inner.read_pending(after, count).unwrap_or_default())
         }
 
         fn claim_idle(&mut self, min_idle: Duration, count: usize) -> Result<Vec<StreamEntry>, Reset> {
@@ -521,5 +621,138 @@ mod tests {
         assert_eq!(bus.pending("runs", "lms").len(), 1, "read by the broker, never seen");
         assert_eq!(consumer.poll().unwrap(), 1);
         assert!(bus.pending("runs", "lms").is_empty());
+    }
+
+    /// A backend whose dead-letter stream cannot be written (`WRONGTYPE`, out of memory).
+    struct DeadLetterRefused {
+        inner: InMemoryConsumer,
+        attempts: u32,
+    }
+
+    impl StreamBackend for DeadLetterRefused {
+        type Error = Reset;
+
+        fn read_pending(&mut self, after: Option<&str>, count: usize) -> Result<Vec<StreamEntry>, Reset> {
+            Ok(self.inner.read_pending(after, count).unwrap_or_default())
+        }
+
+        fn claim_idle(&mut self, min_idle: Duration, count: usize) -> Result<Vec<StreamEntry>, Reset> {
+            Ok(self.inner.claim_idle(min_idle, count).unwrap_or_default())
+        }
+
+        fn read_new(&mut self, count: usize, block: Duration) -> Result<Vec<StreamEntry>, Reset> {
+            Ok(self.inner.read_new(count, block).unwrap_or_default())
+        }
+
+        fn ack(&mut self, ids: &[&str]) -> Result<(), Reset> {
+            self.inner.ack(ids).map_err(|never| match never {})
+        }
+
+        fn dead_letter(&mut self, _: &StreamEntry, _: &str) -> Result<(), Reset> {
+            self.attempts += 1;
+            Err(Reset)
+        }
+
+        fn describe(&self) -> String {
+            self.inner.describe()
+        }
+    }
+
+    #[test]
+    fn an_entry_that_cannot_be_dead_lettered_is_left_pending_and_the_entries_behind_it_are_handled() {
+        let bus = InMemoryBus::new();
+        let inner = bus.consumer("runs", "lms", "c1", StartFrom::Backlog);
+        // Unreadable entries (no event fields): each must be dead-lettered, which fails.
+        let poison = bus.add("runs", vec![(b"junk".to_vec(), b"1".to_vec())]);
+        let second = bus.add("runs", vec![(b"junk".to_vec(), b"2".to_vec())]);
+        let outcomes = Arc::new(Mutex::new(Vec::new()));
+        let seen = outcomes.clone();
+        let mut consumer = Consumer::new(
+            DeadLetterRefused { inner, attempts: 0 },
+            ConsumerOptions {
+                poll_timeout: Duration::ZERO,
+                initial_backoff: Duration::from_millis(1),
+                max_messages: Some(2),
+                ..ConsumerOptions::default()
+            },
+        )
+        .observe(move |handled| {
+            seen.lock().unwrap().push((handled.entry.id.clone(), handled.outcome.clone()));
+        });
+        let stats = consumer.run().unwrap();
+        assert_eq!(stats.left_pending, 2);
+        assert_eq!(stats.broker_errors, 4, "two failed attempts for each before giving up");
+        assert_eq!(consumer.backend().attempts, 6);
+        let outcomes = outcomes.lock().unwrap();
+        assert_eq!(outcomes.len(), 2);
+        assert_eq!(outcomes[0].0, poison);
+        assert_eq!(outcomes[1].0, second);
+        match &outcomes[0].1 {
+            Outcome::LeftPending(reason) => {
+                assert!(reason.contains("the dead-letter write failed 3 times: connection reset"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let pending: Vec<String> = bus.pending("runs", "lms").into_iter().map(|(id, _, _)| id).collect();
+        assert_eq!(pending, [poison.clone(), second.clone()], "never acknowledged");
+    }
+
+    /// A backend whose reads block until interrupted.
+    struct Blocking {
+        interrupted: Arc<AtomicBool>,
+    }
+
+    impl StreamBackend for Blocking {
+        type Error = Reset;
+
+        fn read_pending(&mut self, _: Option<&str>, _: usize) -> Result<Vec<StreamEntry>, Reset> {
+            Ok(Vec::new())
+        }
+
+        fn claim_idle(&mut self, _: Duration, _: usize) -> Result<Vec<StreamEntry>, Reset> {
+            Ok(Vec::new())
+        }
+
+        fn read_new(&mut self, _: usize, _: Duration) -> Result<Vec<StreamEntry>, Reset> {
+            while !self.interrupted.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(Reset)
+        }
+
+        fn ack(&mut self, _: &[&str]) -> Result<(), Reset> {
+            Ok(())
+        }
+
+        fn dead_letter(&mut self, _: &StreamEntry, _: &str) -> Result<(), Reset> {
+            Ok(())
+        }
+
+        fn describe(&self) -> String {
+            "blocking".into()
+        }
+
+        fn interrupter(&self) -> Option<Interrupt> {
+            let interrupted = self.interrupted.clone();
+            Some(Arc::new(move || interrupted.store(true, Ordering::SeqCst)))
+        }
+    }
+
+    #[test]
+    fn a_shutdown_interrupts_a_blocked_read_and_the_consumer_stops_without_an_error() {
+        let mut consumer = Consumer::new(
+            Blocking {
+                interrupted: Arc::default(),
+            },
+            ConsumerOptions::default(),
+        );
+        let shutdown = consumer.shutdown_handle();
+        let stopper = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            shutdown.shutdown();
+        });
+        let stats = consumer.run().unwrap();
+        stopper.join().unwrap();
+        assert_eq!(stats.broker_errors, 0, "an interrupted read is not a broker error");
     }
 }

@@ -205,16 +205,17 @@ impl InMemoryConsumer {
 impl StreamBackend for InMemoryConsumer {
     type Error = Infallible;
 
-    fn read_pending(&mut self, count: usize) -> Result<Vec<StreamEntry>, Infallible> {
+    fn read_pending(&mut self, after: Option<&str>, count: usize) -> Result<Vec<StreamEntry>, Infallible> {
         let name = self.name.clone();
         let group = self.group.clone();
+        let after: Option<EntryId> = after.and_then(|id| id.parse().ok());
         Ok(self.with_group(|stream| {
             let ids: Vec<EntryId> = stream
                 .groups
                 .get(&group)
                 .into_iter()
                 .flat_map(|g| g.pending.iter())
-                .filter(|(_, pending)| pending.consumer == name)
+                .filter(|(id, pending)| pending.consumer == name && after.is_none_or(|after| **id > after))
                 .map(|(id, _)| *id)
                 .take(count)
                 .collect();

@@ -59,7 +59,8 @@ mod producer;
 
 pub use config::{ConfigError, ProducerConfig, ProducerConfigLayer, TopicConfig, TopicLayer, TopicPrefix};
 pub use consumer::{
-    Consumer, ConsumerError, ConsumerOptions, ConsumerStats, DEAD_LETTER_SUFFIX, Handled, Outcome, ShutdownHandle,
+    Consumer, ConsumerError, ConsumerOptions, ConsumerStats, DEAD_LETTER_SUFFIX, Handled, Interrupt, Outcome,
+    ShutdownHandle,
     StartFrom, StreamBackend, dead_letter_fields, dead_letter_stream, deliver,
 };
 pub use entry_id::{EntryId, InvalidEntryId};
