@@ -14,7 +14,9 @@
 //! - [`testing`] starts throw-away `redis-server` processes for tests.
 //!
 //! Connections are synchronous (no async runtime): one per producer and one per consumer,
-//! opened on first use and reopened after errors, every call bounded by a timeout. The `redis`
+//! opened on first use and reopened after errors, every reply bounded by a deadline and a byte
+//! budget ([`RedisOptions`]), so that neither a dead server nor a broken one can hang the caller
+//! or exhaust its memory. The `redis`
 //! crate parses URLs, encodes commands and provides the value and error types; replies are read
 //! by this crate's own RESP reader, five times faster on stream entries than the `redis`
 //! crate's, which lets one consumer handle well over 100,000 events per second. Plain TCP and

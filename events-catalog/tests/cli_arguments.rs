@@ -30,6 +30,24 @@ fn consume_refuses_a_malformed_last_read_msg_id_naming_the_flag() {
 }
 
 #[test]
+fn empty_names_for_topics_groups_and_consumers_are_refused() {
+    for (flag, args) in [
+        ("--topic", ["--topic", "", "--group", "g", "--consumer", "c"]),
+        ("--group", ["--topic", "t", "--group", "", "--consumer", "c"]),
+        ("--consumer", ["--topic", "t", "--group", "g", "--consumer", " "]),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_openedx-events"))
+            .args(["consume", "--redis-url", "redis://127.0.0.1:1/0"])
+            .args(args)
+            .output()
+            .expect("run openedx-events");
+        assert_eq!(output.status.code(), Some(2), "{flag}: a usage error");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(flag) && stderr.contains("must not be empty"), "{stderr}");
+    }
+}
+
+#[test]
 fn a_reader_that_stops_early_is_not_an_error() {
     use std::io::Write;
     use std::process::Stdio;

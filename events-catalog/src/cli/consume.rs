@@ -28,14 +28,14 @@ pub(crate) struct ConsumeArgs {
     redis_url: String,
     /// The topic, without the prefix: EVENT_BUS_TOPIC_PREFIX in the environment is put before it
     /// as `{prefix}-{topic}`, as the Python event bus does.
-    #[arg(long)]
+    #[arg(long, value_parser = super::non_empty)]
     topic: String,
     /// The consumer group.
-    #[arg(long)]
+    #[arg(long, value_parser = super::non_empty)]
     group: String,
     /// This consumer's name in the group [default: the host name]. A consumer restarted with
     /// the same name handles the entries it left pending first.
-    #[arg(long)]
+    #[arg(long, value_parser = super::non_empty)]
     consumer: Option<String>,
     /// Read what the group has not read yet (from the start of the stream for a new group)
     /// instead of only new entries.
@@ -54,6 +54,10 @@ pub(crate) struct ConsumeArgs {
     /// Stop with an error after this many errors in a row.
     #[arg(long, value_name = "N", env = "EVENT_BUS_REDIS_CONSUMER_CONSECUTIVE_ERRORS_LIMIT")]
     consecutive_error_limit: Option<u32>,
+    /// Keep the dead-letter stream at about this many entries, trimming the oldest (0: never
+    /// trim).
+    #[arg(long, value_name = "N", default_value_t = RedisStream::DEFAULT_DEAD_LETTER_MAX_LEN)]
+    dead_letter_max_len: usize,
     /// How each event is printed.
     #[arg(long, value_enum, default_value_t = ConsumedFormat::Text)]
     format: ConsumedFormat,
@@ -86,7 +90,8 @@ pub(crate) fn run(
         &args.group,
         &consumer_name,
         start,
-    )?;
+    )?
+    .with_dead_letter_max_len((args.dead_letter_max_len > 0).then_some(args.dead_letter_max_len));
     let options = ConsumerOptions {
         max_messages: args.max_messages,
         claim_idle: args.claim_idle_ms.map(Duration::from_millis),
@@ -128,11 +133,12 @@ pub(crate) fn run(
     if printer.format == ConsumedFormat::Text {
         writeln!(
             printer.errors,
-            "handled {} entries of `{stream}` as {}/{consumer_name}: {} delivered, {} dead-lettered",
+            "handled {} entries of `{stream}` as {}/{consumer_name}: {} delivered, {} dead-lettered, {} left pending",
             stats.handled(),
             args.group,
             stats.delivered,
-            stats.dead_lettered
+            stats.dead_lettered,
+            stats.left_pending
         )?;
     }
     Ok(())
@@ -158,12 +164,21 @@ impl Printer {
                 )?;
                 return Ok(());
             }
+            (Outcome::LeftPending(reason), _) => {
+                writeln!(
+                    self.errors,
+                    "openedx-events: entry {} left pending (not acknowledged; it is read again on restart): {reason}",
+                    handled.entry.id
+                )?;
+                return Ok(());
+            }
             (Outcome::Delivered, None) => return Ok(()),
         };
-        // Delivered, so the type is known and the payload decodes.
+        // Delivered, so the type is known and the payload decodes as delivery decoded it (an
+        // event of a newer minor version may carry fields this build does not know).
         let info = get_signal_by_type(message.metadata.event_type())?.info();
         let data = match info.codec {
-            Some(codec) => (codec.avro_to_json)(&message.data)?,
+            Some(codec) => (codec.received_avro_to_json)(&message.data, message.metadata.minorversion())?,
             None => serde_json::Value::Null,
         };
         match self.format {

@@ -89,6 +89,16 @@ enum Command {
     },
 }
 
+/// A value parser for names that Redis would take but nobody means empty: topics, groups and
+/// consumers.
+fn non_empty(value: &str) -> Result<String, String> {
+    if value.trim().is_empty() {
+        Err("must not be empty".to_owned())
+    } else {
+        Ok(value.to_owned())
+    }
+}
+
 /// How a command prints its result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
