@@ -114,3 +114,56 @@ fn consume_stops_cleanly_on_sigterm_with_every_handled_entry_acknowledged() {
 fn consume_stops_cleanly_on_sigint_with_every_handled_entry_acknowledged() {
     stops_cleanly_on("INT");
 }
+
+/// A server that answers the first command (`XGROUP CREATE`) with `+OK` and then never again.
+fn silent_after_first_reply() -> u16 {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                let mut buffer = [0; 4096];
+                let mut answered = false;
+                while let Ok(n @ 1..) = stream.read(&mut buffer) {
+                    let _ = n;
+                    if !answered {
+                        answered = true;
+                        let _ = stream.write_all(b"+OK\r\n");
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn sigterm_interrupts_a_consumer_waiting_for_a_reply_that_never_comes() {
+    let port = silent_after_first_reply();
+    let mut consumer = Command::new(env!("CARGO_BIN_EXE_openedx-events"))
+        .args(["consume", "--redis-url", &format!("redis://127.0.0.1:{port}/0")])
+        .args(["--topic", "enrollments", "--group", "g", "--check-backlog"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run consume");
+    // Time to connect, create the group and start waiting for the pending entries.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(consumer.try_wait().expect("wait").is_none(), "still waiting");
+    let status = Command::new("kill")
+        .args(["-TERM", &consumer.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    let started = Instant::now();
+    while consumer.try_wait().expect("wait").is_none() {
+        // The reply timeout is 5 seconds: a consumer that waited for it would take that long.
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "consume waited for the read after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
