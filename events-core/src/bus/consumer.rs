@@ -565,13 +565,27 @@ mod tests {
     #[error("connection reset")]
     struct Reset;
 
-    /// A backend whose first live read is applied by the broker but whose reply is lost.
-    struct LosesFirstReply {
+    /// The in-memory backend with faults: the first live read applied by the broker but its
+    /// reply lost, or a dead-letter stream that cannot be written (`WRONGTYPE`, out of memory).
+    struct Faulty {
         inner: InMemoryConsumer,
-        lost: bool,
+        lose_first_read: bool,
+        refuse_dead_letters: bool,
+        dead_letter_attempts: u32,
     }
 
-    impl StreamBackend for LosesFirstReply {
+    impl Faulty {
+        fn new(inner: InMemoryConsumer) -> Self {
+            Faulty {
+                inner,
+                lose_first_read: false,
+                refuse_dead_letters: false,
+                dead_letter_attempts: 0,
+            }
+        }
+    }
+
+    impl StreamBackend for Faulty {
         type Error = Reset;
 
         fn read_pending(&mut self, after: Option<&str>, count: usize) -> Result<Vec<StreamEntry>, Reset> {
@@ -584,8 +598,8 @@ mod tests {
 
         fn read_new(&mut self, count: usize, block: Duration) -> Result<Vec<StreamEntry>, Reset> {
             let entries = self.inner.read_new(count, block).unwrap_or_default();
-            if !self.lost && !entries.is_empty() {
-                self.lost = true;
+            if self.lose_first_read && !entries.is_empty() {
+                self.lose_first_read = false;
                 return Err(Reset);
             }
             Ok(entries)
@@ -596,6 +610,10 @@ mod tests {
         }
 
         fn dead_letter(&mut self, entry: &StreamEntry, reason: &str) -> Result<(), Reset> {
+            self.dead_letter_attempts += 1;
+            if self.refuse_dead_letters {
+                return Err(Reset);
+            }
             self.inner.dead_letter(entry, reason).map_err(|never| match never {})
         }
 
@@ -609,7 +627,10 @@ mod tests {
         let bus = InMemoryBus::new();
         let inner = bus.consumer("runs", "lms", "c1", StartFrom::Latest);
         let mut consumer = Consumer::new(
-            LosesFirstReply { inner, lost: false },
+            Faulty {
+                lose_first_read: true,
+                ..Faulty::new(inner)
+            },
             ConsumerOptions {
                 poll_timeout: Duration::ZERO,
                 ..ConsumerOptions::default()
@@ -623,41 +644,6 @@ mod tests {
         assert!(bus.pending("runs", "lms").is_empty());
     }
 
-    /// A backend whose dead-letter stream cannot be written (`WRONGTYPE`, out of memory).
-    struct DeadLetterRefused {
-        inner: InMemoryConsumer,
-        attempts: u32,
-    }
-
-    impl StreamBackend for DeadLetterRefused {
-        type Error = Reset;
-
-        fn read_pending(&mut self, after: Option<&str>, count: usize) -> Result<Vec<StreamEntry>, Reset> {
-            Ok(self.inner.read_pending(after, count).unwrap_or_default())
-        }
-
-        fn claim_idle(&mut self, min_idle: Duration, count: usize) -> Result<Vec<StreamEntry>, Reset> {
-            Ok(self.inner.claim_idle(min_idle, count).unwrap_or_default())
-        }
-
-        fn read_new(&mut self, count: usize, block: Duration) -> Result<Vec<StreamEntry>, Reset> {
-            Ok(self.inner.read_new(count, block).unwrap_or_default())
-        }
-
-        fn ack(&mut self, ids: &[&str]) -> Result<(), Reset> {
-            self.inner.ack(ids).map_err(|never| match never {})
-        }
-
-        fn dead_letter(&mut self, _: &StreamEntry, _: &str) -> Result<(), Reset> {
-            self.attempts += 1;
-            Err(Reset)
-        }
-
-        fn describe(&self) -> String {
-            self.inner.describe()
-        }
-    }
-
     #[test]
     fn an_entry_that_cannot_be_dead_lettered_is_left_pending_and_the_entries_behind_it_are_handled() {
         let bus = InMemoryBus::new();
@@ -668,7 +654,10 @@ mod tests {
         let outcomes = Arc::new(Mutex::new(Vec::new()));
         let seen = outcomes.clone();
         let mut consumer = Consumer::new(
-            DeadLetterRefused { inner, attempts: 0 },
+            Faulty {
+                refuse_dead_letters: true,
+                ..Faulty::new(inner)
+            },
             ConsumerOptions {
                 poll_timeout: Duration::ZERO,
                 initial_backoff: Duration::from_millis(1),
@@ -682,7 +671,7 @@ mod tests {
         let stats = consumer.run().unwrap();
         assert_eq!(stats.left_pending, 2);
         assert_eq!(stats.broker_errors, 4, "two failed attempts for each before giving up");
-        assert_eq!(consumer.backend().attempts, 6);
+        assert_eq!(consumer.backend().dead_letter_attempts, 6);
         let outcomes = outcomes.lock().unwrap();
         assert_eq!(outcomes.len(), 2);
         assert_eq!(outcomes[0].0, poison);
