@@ -137,3 +137,19 @@ fn unserializable_and_unknown_events_are_refused() {
     );
     assert!(stderr.contains("has no Avro schema"), "{stderr}");
 }
+
+#[test]
+fn encode_refuses_datetimes_that_leave_python_s_years_once_in_utc_and_writes_nothing() {
+    const TRACKING: &str = "org.openedx.analytics.tracking.event.emitted.v1";
+    for timestamp in ["0001-01-01T00:00:00+02:00", "9999-12-31T23:00:00-02:00"] {
+        let payload = serde_json::json!({
+            "tracking_log": {"context": "x", "data": "x", "name": "x", "timestamp": timestamp}
+        });
+        let stderr = failure(&["avro", "encode", "--hex", TRACKING], payload.to_string().as_bytes());
+        assert!(
+            stderr.contains(&format!("{TRACKING}: tracking_log.timestamp: ")),
+            "{timestamp}: {stderr}"
+        );
+        assert!(stderr.contains("outside the years 1 to 9999"), "{timestamp}: {stderr}");
+    }
+}

@@ -9,6 +9,7 @@ use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use uuid::Uuid;
 
 use crate::avro::{self, DecodeError, DecodeErrorKind, Reader};
+use crate::datetime::DateTimeRangeError;
 use crate::schema::Schema;
 
 /// A type that can be a field of an event payload.
@@ -44,15 +45,19 @@ pub trait EventField: Clone + fmt::Debug + PartialEq + Send + Sync + 'static {
     /// Reads the value from the JSON shape of Python's `to_dict()`.
     fn deserialize_json<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
 
-    /// Whether [`normalize`](Self::normalize) can change a value of this type.
+    /// Whether [`normalize`](Self::normalize) can change or refuse a value of this type.
     const NORMALIZES: bool = false;
 
     /// The value as it reads back from the wire: datetimes truncated to the microsecond, the
     /// precision of Python and of the text they travel as. Builders and `with_*` methods apply
     /// it, so a payload equals itself after a round trip through Avro or JSON.
+    ///
+    /// A datetime outside the years 1 to 9999, which Python cannot hold and no reader accepts,
+    /// is refused: builders, `with_*` methods and `new` panic with the error, naming the field,
+    /// so that a payload never holds a value its encoding would have to misrepresent.
     #[inline]
-    fn normalize(self) -> Self {
-        self
+    fn normalize(self) -> Result<Self, DateTimeRangeError> {
+        Ok(self)
     }
 }
 
@@ -139,13 +144,20 @@ impl EventField for DateTime<Utc> {
     const NORMALIZES: bool = true;
 
     #[inline]
-    fn normalize(self) -> Self {
-        chrono::SubsecRound::trunc_subsecs(self, 6)
+    fn normalize(self) -> Result<Self, DateTimeRangeError> {
+        crate::datetime::check_range(&self)?;
+        Ok(chrono::SubsecRound::trunc_subsecs(self, 6))
     }
 
     #[inline]
     fn encode_avro(&self, out: &mut Vec<u8>) {
-        avro::write_str(out, crate::datetime::IsoFormat::new(self).as_str());
+        match crate::datetime::IsoFormat::new(self) {
+            Ok(text) => avro::write_str(out, text.as_str()),
+            // Every way of building a payload normalizes its datetimes, which refuses this; only
+            // a struct literal written inside the payload's own module gets here. Writing text
+            // that no reader accepts would make a poison message on the bus.
+            Err(error) => panic!("a payload holds a datetime that cannot be encoded: {error}"),
+        }
     }
 
     fn decode_avro(reader: &mut Reader<'_>) -> Result<Self, DecodeError> {
@@ -215,8 +227,12 @@ impl<T: EventField> EventField for Option<T> {
     const NORMALIZES: bool = T::NORMALIZES;
 
     #[inline]
-    fn normalize(self) -> Self {
-        if T::NORMALIZES { self.map(T::normalize) } else { self }
+    fn normalize(self) -> Result<Self, DateTimeRangeError> {
+        if T::NORMALIZES {
+            self.map(T::normalize).transpose()
+        } else {
+            Ok(self)
+        }
     }
 
     #[inline]
@@ -252,12 +268,12 @@ impl<T: EventField> EventField for Vec<T> {
     const SCHEMA: &'static Schema = &Schema::Array(T::SCHEMA);
     const NORMALIZES: bool = T::NORMALIZES;
 
-    fn normalize(self) -> Self {
+    fn normalize(self) -> Result<Self, DateTimeRangeError> {
         // Collected in place: the vector's allocation is reused.
         if T::NORMALIZES {
             self.into_iter().map(T::normalize).collect()
         } else {
-            self
+            Ok(self)
         }
     }
 
@@ -308,11 +324,14 @@ impl<T: EventField> EventField for BTreeMap<String, T> {
     const SCHEMA: &'static Schema = &Schema::Map(T::SCHEMA);
     const NORMALIZES: bool = T::NORMALIZES;
 
-    fn normalize(mut self) -> Self {
+    fn normalize(self) -> Result<Self, DateTimeRangeError> {
         if T::NORMALIZES {
-            self = self.into_iter().map(|(key, value)| (key, value.normalize())).collect();
+            self.into_iter()
+                .map(|(key, value)| Ok((key, value.normalize()?)))
+                .collect()
+        } else {
+            Ok(self)
         }
-        self
     }
 
     /// Entries are written in key order, as the Python library sorts them.
@@ -362,6 +381,23 @@ impl<T: EventField> EventField for BTreeMap<String, T> {
             .into_iter()
             .map(|(key, Json(value))| (key, value))
             .collect())
+    }
+}
+
+/// The value [`EventField::normalize`] gave for a payload field, or a panic naming the field
+/// (`field`, as `Struct.field`) if it refused it: what the generated builders, `with_*` methods
+/// and `new` call.
+///
+/// A value that cannot travel (a datetime outside the years 1 to 9999) is a panic rather than an
+/// error because these methods return the payload itself; the panic points at the caller's
+/// line. Code handling times from outside input checks them first with
+/// [`check_range`](crate::datetime::check_range).
+#[track_caller]
+#[inline]
+pub fn expect_normalized<T>(normalized: Result<T, DateTimeRangeError>, field: &'static str) -> T {
+    match normalized {
+        Ok(value) => value,
+        Err(error) => panic!("{field}: {error}"),
     }
 }
 
@@ -436,10 +472,26 @@ mod tests {
         let nested = BTreeMap::from([("a".to_owned(), vec![Some(t), None])]);
         assert_eq!(
             nested.normalize(),
-            BTreeMap::from([("a".to_owned(), vec![Some(truncated), None])])
+            Ok(BTreeMap::from([("a".to_owned(), vec![Some(truncated), None])]))
         );
         const { assert!(!<Vec<String> as EventField>::NORMALIZES) };
         const { assert!(<Option<Vec<DateTime<Utc>>> as EventField>::NORMALIZES) };
+    }
+
+    #[test]
+    fn normalizing_refuses_datetimes_python_cannot_hold_wherever_they_are_nested() {
+        let inside = Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap();
+        let outside = inside + chrono::Duration::seconds(1);
+        let nested = BTreeMap::from([("a".to_owned(), vec![Some(inside), None, Some(outside)])]);
+        assert_eq!(nested.normalize().unwrap_err().time(), outside);
+        assert!(Some(inside).normalize().is_ok());
+    }
+
+    #[test]
+    #[should_panic(expected = "Slot.starts: the datetime +10000-01-01T00:00:00Z is outside the years 1 to 9999")]
+    fn a_field_given_a_datetime_python_cannot_hold_is_a_panic_naming_it() {
+        let outside = Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap() + chrono::Duration::seconds(1);
+        expect_normalized(outside.normalize(), "Slot.starts");
     }
 
     #[test]
