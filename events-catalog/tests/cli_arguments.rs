@@ -30,6 +30,32 @@ fn consume_refuses_a_malformed_last_read_msg_id_naming_the_flag() {
 }
 
 #[test]
+fn produce_refuses_a_retry_timeout_that_is_not_a_number_of_seconds() {
+    for bad in ["soon", "-1", "NaN", ""] {
+        let output = Command::new(env!("CARGO_BIN_EXE_openedx-events"))
+            .args([
+                "produce",
+                "--redis-url",
+                "redis://127.0.0.1:1/0",
+                "--topic",
+                "t",
+                &format!("--retry-timeout={bad}"),
+                "org.openedx.learning.course.enrollment.created.v1",
+            ])
+            .output()
+            .expect("run openedx-events");
+        assert_eq!(output.status.code(), Some(2), "{bad:?}: a usage error");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "invalid value '{bad}' for '--retry-timeout <SECONDS>': expected a number of seconds, such as 30 or 0.5"
+            )),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
 fn a_reader_that_stops_early_is_not_an_error() {
     use std::io::Write;
     use std::process::Stdio;
