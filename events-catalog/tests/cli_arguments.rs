@@ -45,6 +45,39 @@ fn empty_names_for_topics_groups_and_consumers_are_refused() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(flag) && stderr.contains("must not be empty"), "{stderr}");
     }
+    let output = Command::new(env!("CARGO_BIN_EXE_openedx-events"))
+        .args(["produce", "--redis-url", "redis://127.0.0.1:1/0", "--topic", ""])
+        .arg("org.openedx.learning.course.enrollment.created.v1")
+        .output()
+        .expect("run openedx-events");
+    assert_eq!(output.status.code(), Some(2), "produce --topic '': a usage error");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("must not be empty"));
+}
+
+#[test]
+fn produce_refuses_a_retry_timeout_that_is_not_a_number_of_seconds() {
+    for bad in ["soon", "-1", "NaN", ""] {
+        let output = Command::new(env!("CARGO_BIN_EXE_openedx-events"))
+            .args([
+                "produce",
+                "--redis-url",
+                "redis://127.0.0.1:1/0",
+                "--topic",
+                "t",
+                &format!("--retry-timeout={bad}"),
+                "org.openedx.learning.course.enrollment.created.v1",
+            ])
+            .output()
+            .expect("run openedx-events");
+        assert_eq!(output.status.code(), Some(2), "{bad:?}: a usage error");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "invalid value '{bad}' for '--retry-timeout <SECONDS>': expected a number of seconds, such as 30 or 0.5"
+            )),
+            "{stderr}"
+        );
+    }
 }
 
 #[test]

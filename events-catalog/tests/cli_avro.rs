@@ -137,3 +137,49 @@ fn unserializable_and_unknown_events_are_refused() {
     );
     assert!(stderr.contains("has no Avro schema"), "{stderr}");
 }
+
+#[test]
+fn encode_refuses_datetimes_that_leave_python_s_years_once_in_utc_and_writes_nothing() {
+    const TRACKING: &str = "org.openedx.analytics.tracking.event.emitted.v1";
+    for timestamp in ["0001-01-01T00:00:00+02:00", "9999-12-31T23:00:00-02:00"] {
+        let payload = serde_json::json!({
+            "tracking_log": {"context": "x", "data": "x", "name": "x", "timestamp": timestamp}
+        });
+        let stderr = failure(&["avro", "encode", "--hex", TRACKING], payload.to_string().as_bytes());
+        assert!(
+            stderr.contains(&format!("{TRACKING}: tracking_log.timestamp: ")),
+            "{timestamp}: {stderr}"
+        );
+        assert!(stderr.contains("outside the years 1 to 9999"), "{timestamp}: {stderr}");
+    }
+}
+
+#[test]
+fn non_finite_doubles_decode_to_strings_that_encode_back_instead_of_null() {
+    const GRADE: &str = "org.openedx.learning.course.persistent_grade_summary.changed.v1";
+    let (_, _, minimal) = golden(GRADE).remove(0);
+    // `grade.percent_grade` is the eight bytes after the user id, the course, the edit time and
+    // two empty strings; the case holds 0.0 there.
+    let (before, rest) = minimal.split_at(96);
+    let (zero, after) = rest.split_at(16);
+    assert_eq!(zero, "0000000000000000");
+    for (bits, text, written) in [
+        ("01000000f4ffffff", "NaN", "000000000000f87f"),
+        ("000000000000f07f", "Infinity", "000000000000f07f"),
+        ("000000000000f0ff", "-Infinity", "000000000000f0ff"),
+    ] {
+        let hex = format!("{before}{bits}{after}");
+        let decoded = run(&["avro", "decode", "--hex", GRADE], hex.as_bytes());
+        assert!(decoded.status.success(), "{}", String::from_utf8_lossy(&decoded.stderr));
+        let json: Value = serde_json::from_slice(&decoded.stdout).expect("JSON");
+        assert_eq!(json["grade"]["percent_grade"], text, "{bits}");
+
+        let encoded = run(&["avro", "encode", "--hex", GRADE], &decoded.stdout);
+        assert!(encoded.status.success(), "{}", String::from_utf8_lossy(&encoded.stderr));
+        assert_eq!(
+            String::from_utf8_lossy(&encoded.stdout).trim(),
+            format!("{before}{written}{after}"),
+            "{bits}"
+        );
+    }
+}

@@ -102,7 +102,8 @@ pub trait AvroEvent: OpenEdxEvent + Serialize + DeserializeOwned {
     }
 
     /// The payload in the JSON shape of Python's `AvroSignalSerializer.to_dict()`:
-    /// `{"<data key>": {...}}`, datetimes and keys as strings.
+    /// `{"<data key>": {...}}`, datetimes and keys as strings; a NaN or infinite double as the
+    /// string `"NaN"`, `"Infinity"` or `"-Infinity"`, which JSON has no number for.
     fn to_json_value(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }

@@ -7,30 +7,94 @@
 //! `2024-02-01T12:00:00.123000+00:00`; [`parse_isoformat`] reads back what `isoformat()` can
 //! produce, converting any offset to UTC.
 //!
+//! Python's `datetime` holds the years 1 to 9999 only ([`YEARS`]), and `fromisoformat()` refuses
+//! any other year, so neither side may write one: [`IsoFormat::new`] refuses a time outside that
+//! range, [`parse_isoformat`] refuses text that leaves it once converted to UTC
+//! (`0001-01-01T00:00:00+02:00` is in year 0 in UTC), and [`check_range`] tells a caller holding
+//! a computed time whether it can travel.
+//!
 //! Formatting is written by hand rather than through `chrono::format` because it runs on every
 //! Avro encode of every datetime field; the fixed layout needs no parsing of a format string.
 
 use std::fmt;
+use std::ops::RangeInclusive;
 
 use chrono::{DateTime, Utc};
 
-/// The longest text [`IsoFormat`] produces: `-262143-12-31T23:59:59.999999+00:00` is 35 bytes.
-const MAX_LEN: usize = 40;
+/// The years a datetime on the wire may have: those of Python's `datetime`
+/// (`datetime.MINYEAR` to `datetime.MAXYEAR`).
+pub const YEARS: RangeInclusive<i32> = 1..=9999;
+
+/// 0001-01-01T00:00:00Z, the first second of [`YEARS`], in seconds from the Unix epoch.
+const FIRST_SECOND: i64 = -62_135_596_800;
+
+/// 10000-01-01T00:00:00Z, the first second after [`YEARS`], in seconds from the Unix epoch.
+const END_SECOND: i64 = 253_402_300_800;
+
+/// The longest text [`IsoFormat`] produces: `9999-12-31T23:59:59.999999+00:00` is 32 bytes.
+const MAX_LEN: usize = 32;
+
+/// A datetime that cannot travel: its year, in UTC, is outside [`YEARS`].
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use events_core::datetime::check_range;
+///
+/// let last = Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap();
+/// assert!(check_range(&last).is_ok());
+/// let error = check_range(&(last + chrono::Duration::seconds(1))).unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "the datetime +10000-01-01T00:00:00Z is outside the years 1 to 9999 that Python's datetime, \
+///      and so the wire, can hold",
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the datetime {time:?} is outside the years 1 to 9999 that Python's datetime, and so the wire, can hold")]
+pub struct DateTimeRangeError {
+    time: DateTime<Utc>,
+}
+
+impl DateTimeRangeError {
+    /// The time that was refused.
+    pub fn time(&self) -> DateTime<Utc> {
+        self.time
+    }
+}
+
+/// Whether `time` falls in the years 1 to 9999 ([`YEARS`]), the range Python's `datetime` and
+/// so the wire can carry.
+///
+/// Payload builders and [`EventsMetadata`](crate::EventsMetadata) refuse other times with a
+/// panic, since a program passing one has a bug; code that computes times from outside input
+/// can check them here first and handle the error.
+pub fn check_range(time: &DateTime<Utc>) -> Result<(), DateTimeRangeError> {
+    if (FIRST_SECOND..END_SECOND).contains(&time.timestamp()) {
+        Ok(())
+    } else {
+        Err(DateTimeRangeError { time: *time })
+    }
+}
 
 /// A `DateTime<Utc>` rendered as Python's `isoformat()` text, held on the stack.
 ///
 /// The fraction is left out when the microsecond is zero and written with six digits otherwise;
-/// sub-microsecond precision is truncated, as Python has none.
+/// sub-microsecond precision is truncated, as Python has none. A time outside the years 1 to
+/// 9999 has no such text and is refused.
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
 /// use events_core::datetime::IsoFormat;
 ///
 /// let noon = Utc.with_ymd_and_hms(2024, 2, 1, 12, 0, 0).unwrap();
-/// assert_eq!(IsoFormat::new(&noon).as_str(), "2024-02-01T12:00:00+00:00");
+/// assert_eq!(IsoFormat::new(&noon)?.as_str(), "2024-02-01T12:00:00+00:00");
 ///
 /// let later = noon + chrono::Duration::microseconds(123_000);
-/// assert_eq!(IsoFormat::new(&later).to_string(), "2024-02-01T12:00:00.123000+00:00");
+/// assert_eq!(IsoFormat::new(&later)?.to_string(), "2024-02-01T12:00:00.123000+00:00");
+///
+/// let year_10000 = Utc.with_ymd_and_hms(9999, 12, 31, 23, 0, 0).unwrap() + chrono::Duration::hours(1);
+/// assert!(IsoFormat::new(&year_10000).is_err());
+/// # Ok::<(), events_core::datetime::DateTimeRangeError>(())
 /// ```
 #[derive(Clone, Copy)]
 pub struct IsoFormat {
@@ -39,8 +103,10 @@ pub struct IsoFormat {
 }
 
 impl IsoFormat {
-    /// Renders `time`.
-    pub fn new(time: &DateTime<Utc>) -> Self {
+    /// Renders `time`, or refuses it when its year is outside [`YEARS`]: Python could not read
+    /// the text back, and neither could [`parse_isoformat`].
+    pub fn new(time: &DateTime<Utc>) -> Result<Self, DateTimeRangeError> {
+        check_range(time)?;
         let mut out = IsoFormat {
             buf: [0; MAX_LEN],
             len: 0,
@@ -51,19 +117,9 @@ impl IsoFormat {
         let seconds = time.timestamp();
         let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
         let second_of_day = seconds.rem_euclid(86_400) as u32;
-        if (0..=9999).contains(&year) {
-            out.push_pair(year as u32 / 100);
-            out.push_pair(year as u32 % 100);
-        } else {
-            // Python cannot represent these years (nor year 0, written above), and its reader
-            // refuses the text, as ours does; ISO 8601 expanded years at least keep the text
-            // unambiguous. The wire format reference tells users to stay within 1..=9999.
-            out.push(if year < 0 { b'-' } else { b'+' });
-            let year = year.unsigned_abs() as u32;
-            out.push_pair(year / 10_000);
-            out.push_pair(year / 100 % 100);
-            out.push_pair(year % 100);
-        }
+        // Four digits: the range check above keeps the year within 1..=9999.
+        out.push_pair(year as u32 / 100);
+        out.push_pair(year as u32 % 100);
         out.push(b'-');
         out.push_pair(month);
         out.push(b'-');
@@ -85,7 +141,7 @@ impl IsoFormat {
         }
         out.buf[out.len..out.len + 6].copy_from_slice(b"+00:00");
         out.len += 6;
-        out
+        Ok(out)
     }
 
     /// The rendered text.
@@ -137,16 +193,17 @@ impl AsRef<str> for IsoFormat {
     }
 }
 
-/// Renders `time` as Python's `isoformat()` text.
+/// Renders `time` as Python's `isoformat()` text, or refuses it as [`IsoFormat::new`] does.
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
 ///
 /// let t = Utc.with_ymd_and_hms(2021, 6, 9, 14, 12, 45).unwrap();
-/// assert_eq!(events_core::datetime::to_isoformat(&t), "2021-06-09T14:12:45+00:00");
+/// assert_eq!(events_core::datetime::to_isoformat(&t)?, "2021-06-09T14:12:45+00:00");
+/// # Ok::<(), events_core::datetime::DateTimeRangeError>(())
 /// ```
-pub fn to_isoformat(time: &DateTime<Utc>) -> String {
-    IsoFormat::new(time).as_str().to_owned()
+pub fn to_isoformat(time: &DateTime<Utc>) -> Result<String, DateTimeRangeError> {
+    IsoFormat::new(time).map(|text| text.as_str().to_owned())
 }
 
 /// Why a date-time text was refused.
@@ -176,14 +233,17 @@ impl DateTimeParseError {
 /// `HH:MM:SS` with an optional fraction of one to nine digits (digits past the sixth are
 /// truncated, as Python does), then optionally `Z` or an offset `±HH:MM`, `±HH:MM:SS` or
 /// `±HH:MM:SS.ffffff` (or the same without colons, which Python 3.11 also reads). An offset is
-/// converted to UTC; a value without one (a naive datetime in Python) is taken as UTC.
+/// converted to UTC; a value without one (a naive datetime in Python) is taken as UTC. The
+/// result must fall in the years 1 to 9999 ([`YEARS`]), as Python's `datetime` must when it is
+/// converted to UTC (`astimezone(timezone.utc)` raises `OverflowError` otherwise).
 ///
 /// ```
 /// use events_core::datetime::{parse_isoformat, to_isoformat};
 ///
 /// let t = parse_isoformat("2024-02-01T14:00:00.5+02:00").unwrap();
-/// assert_eq!(to_isoformat(&t), "2024-02-01T12:00:00.500000+00:00");
+/// assert_eq!(to_isoformat(&t).unwrap(), "2024-02-01T12:00:00.500000+00:00");
 /// assert!(parse_isoformat("2024-02-30T00:00:00").is_err());
+/// assert!(parse_isoformat("0001-01-01T00:00:00+02:00").is_err()); // year 0 in UTC
 /// ```
 pub fn parse_isoformat(text: &str) -> Result<DateTime<Utc>, DateTimeParseError> {
     if let Some(time) = parse_canonical(text.as_bytes()) {
@@ -230,11 +290,14 @@ pub fn parse_isoformat(text: &str) -> Result<DateTime<Utc>, DateTimeParseError> 
     let days = days_from_civil(year, month, day);
     let local_micros = (days * 86_400 + i64::from(hour * 3_600 + minute * 60 + second)) * 1_000_000 + i64::from(micros);
     let utc_micros = local_micros - offset_micros;
+    // The local date is in range; only the offset, under a day either way, can take the UTC
+    // time out of it, as `0001-01-01T00:00:00+02:00` is 0000-12-31T22:00:00 in UTC.
     DateTime::from_timestamp(
         utc_micros.div_euclid(1_000_000),
         (utc_micros.rem_euclid(1_000_000) * 1_000) as u32,
     )
-    .ok_or_else(|| err("the datetime is out of range"))
+    .filter(|time| check_range(time).is_ok())
+    .ok_or_else(|| err("the datetime is outside the years 1 to 9999 once converted to UTC"))
 }
 
 /// The text [`IsoFormat`] writes for years 1 to 9999, `YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00`, read
@@ -437,9 +500,10 @@ pub mod serde_isoformat {
     use chrono::{DateTime, Utc};
     use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
 
-    /// Writes `time` as isoformat text.
+    /// Writes `time` as isoformat text; a time outside the years 1 to 9999 is an error.
     pub fn serialize<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(super::IsoFormat::new(time).as_str())
+        let text = super::IsoFormat::new(time).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(text.as_str())
     }
 
     /// Reads isoformat text.
@@ -458,45 +522,63 @@ mod tests {
         Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap() + TimeDelta::microseconds(micros.into())
     }
 
+    fn iso(time: &DateTime<Utc>) -> String {
+        to_isoformat(time).unwrap()
+    }
+
     #[test]
     fn whole_seconds_have_no_fraction() {
-        assert_eq!(to_isoformat(&utc(2024, 2, 1, 12, 0, 0, 0)), "2024-02-01T12:00:00+00:00");
+        assert_eq!(iso(&utc(2024, 2, 1, 12, 0, 0, 0)), "2024-02-01T12:00:00+00:00");
     }
 
     #[test]
     fn a_non_zero_microsecond_is_written_with_six_digits() {
         assert_eq!(
-            to_isoformat(&utc(2024, 2, 1, 12, 0, 0, 123_000)),
+            iso(&utc(2024, 2, 1, 12, 0, 0, 123_000)),
             "2024-02-01T12:00:00.123000+00:00"
         );
-        assert_eq!(
-            to_isoformat(&utc(2024, 2, 1, 12, 0, 0, 1)),
-            "2024-02-01T12:00:00.000001+00:00"
-        );
+        assert_eq!(iso(&utc(2024, 2, 1, 12, 0, 0, 1)), "2024-02-01T12:00:00.000001+00:00");
     }
 
     #[test]
     fn sub_microsecond_precision_is_truncated() {
         let t = utc(2024, 2, 1, 12, 0, 0, 0) + TimeDelta::nanoseconds(999);
-        assert_eq!(to_isoformat(&t), "2024-02-01T12:00:00+00:00");
+        assert_eq!(iso(&t), "2024-02-01T12:00:00+00:00");
         let t = utc(2024, 2, 1, 12, 0, 0, 0) + TimeDelta::nanoseconds(1_999);
-        assert_eq!(to_isoformat(&t), "2024-02-01T12:00:00.000001+00:00");
+        assert_eq!(iso(&t), "2024-02-01T12:00:00.000001+00:00");
     }
 
     #[test]
     fn small_years_are_zero_padded_like_python() {
-        assert_eq!(to_isoformat(&utc(1, 1, 1, 0, 0, 0, 0)), "0001-01-01T00:00:00+00:00");
+        assert_eq!(iso(&utc(1, 1, 1, 0, 0, 0, 0)), "0001-01-01T00:00:00+00:00");
         assert_eq!(
-            to_isoformat(&utc(9999, 12, 31, 23, 59, 59, 999_999)),
+            iso(&utc(9999, 12, 31, 23, 59, 59, 999_999)),
             "9999-12-31T23:59:59.999999+00:00"
         );
     }
 
     #[test]
-    fn years_python_cannot_hold_are_written_in_expanded_form() {
+    fn times_outside_the_years_python_holds_have_no_text() {
+        let first = utc(1, 1, 1, 0, 0, 0, 0);
+        let end = utc(9999, 12, 31, 23, 59, 59, 999_999) + TimeDelta::microseconds(1);
+        for time in [
+            first - TimeDelta::nanoseconds(1),
+            first - TimeDelta::days(1),
+            end,
+            utc(12345, 1, 1, 0, 0, 0, 0),
+            DateTime::<Utc>::MIN_UTC,
+            DateTime::<Utc>::MAX_UTC,
+        ] {
+            let error = IsoFormat::new(&time).expect_err("out of range");
+            assert_eq!(error.time(), time);
+            assert_eq!(to_isoformat(&time), Err(error));
+            assert_eq!(check_range(&time), Err(error));
+        }
+        assert!(check_range(&first).is_ok());
+        assert!(check_range(&(end - TimeDelta::nanoseconds(1))).is_ok());
         assert_eq!(
-            to_isoformat(&utc(12345, 1, 1, 0, 0, 0, 0)),
-            "+012345-01-01T00:00:00+00:00"
+            iso(&(end - TimeDelta::nanoseconds(1))),
+            "9999-12-31T23:59:59.999999+00:00"
         );
     }
 
@@ -586,6 +668,32 @@ mod tests {
     }
 
     #[test]
+    fn parsing_refuses_times_that_leave_years_1_to_9999_once_converted_to_utc() {
+        for text in [
+            "0001-01-01T00:00:00+02:00",
+            "0001-01-01T01:59:59.999999+02:00",
+            "9999-12-31T23:00:00-02:00",
+            "9999-12-31T23:59:59.999999-00:00:01",
+        ] {
+            let error = parse_isoformat(text).expect_err(text);
+            assert_eq!(
+                error.reason(),
+                "the datetime is outside the years 1 to 9999 once converted to UTC",
+                "{text}"
+            );
+        }
+        // The first and last instants Python holds, reached through an offset.
+        assert_eq!(
+            parse_isoformat("0001-01-01T02:00:00+02:00"),
+            Ok(utc(1, 1, 1, 0, 0, 0, 0))
+        );
+        assert_eq!(
+            parse_isoformat("9999-12-31T21:59:59.999999-02:00"),
+            Ok(utc(9999, 12, 31, 23, 59, 59, 999_999))
+        );
+    }
+
+    #[test]
     fn errors_quote_a_bounded_prefix_of_the_input() {
         let long = "x".repeat(10_000);
         let message = parse_isoformat(&long).unwrap_err().to_string();
@@ -623,7 +731,7 @@ mod tests {
             utc(2038, 1, 19, 3, 14, 7, 999_999),
             utc(1, 1, 1, 0, 0, 0, 1),
         ] {
-            assert_eq!(parse_isoformat(&to_isoformat(&t)), Ok(t));
+            assert_eq!(parse_isoformat(&iso(&t)), Ok(t));
         }
     }
 }

@@ -26,6 +26,16 @@ pub enum SendError {
         #[source]
         source: BoxError,
     },
+    /// The time given to `send_event_at` is outside the years 1 to 9999, which Python's
+    /// `datetime`, and so the event bus, cannot carry.
+    #[error("`{event_type}` cannot be sent at that time: {source}")]
+    TimeOutOfRange {
+        /// The event type.
+        event_type: &'static str,
+        /// The time and the range.
+        #[source]
+        source: crate::datetime::DateTimeRangeError,
+    },
     /// Metadata given to `send_event_with_custom_metadata` is for another event type.
     #[error("metadata of `{found}` cannot be sent on the signal of `{event_type}`")]
     MetadataMismatch {

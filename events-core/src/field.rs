@@ -9,6 +9,7 @@ use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use uuid::Uuid;
 
 use crate::avro::{self, DecodeError, DecodeErrorKind, Reader};
+use crate::datetime::DateTimeRangeError;
 use crate::schema::Schema;
 
 /// A type that can be a field of an event payload.
@@ -19,7 +20,9 @@ use crate::schema::Schema;
 /// entries must be written in a deterministic (sorted) order to give the same bytes as Python.
 ///
 /// The JSON methods give the shape of Python's `AvroSignalSerializer.to_dict()`: datetimes in
-/// `isoformat()` text, UUIDs and keys as strings.
+/// `isoformat()` text, UUIDs and keys as strings, and doubles as numbers except NaN and the
+/// infinities, which are the strings `"NaN"`, `"Infinity"` and `"-Infinity"` (JSON has no
+/// numbers for them; every NaN reads back as Python's `float('nan')`).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a field of an Open edX event payload",
     label = "not a supported payload type",
@@ -44,15 +47,19 @@ pub trait EventField: Clone + fmt::Debug + PartialEq + Send + Sync + 'static {
     /// Reads the value from the JSON shape of Python's `to_dict()`.
     fn deserialize_json<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
 
-    /// Whether [`normalize`](Self::normalize) can change a value of this type.
+    /// Whether [`normalize`](Self::normalize) can change or refuse a value of this type.
     const NORMALIZES: bool = false;
 
     /// The value as it reads back from the wire: datetimes truncated to the microsecond, the
     /// precision of Python and of the text they travel as. Builders and `with_*` methods apply
     /// it, so a payload equals itself after a round trip through Avro or JSON.
+    ///
+    /// A datetime outside the years 1 to 9999, which Python cannot hold and no reader accepts,
+    /// is refused: builders, `with_*` methods and `new` panic with the error, naming the field,
+    /// so that a payload never holds a value its encoding would have to misrepresent.
     #[inline]
-    fn normalize(self) -> Self {
-        self
+    fn normalize(self) -> Result<Self, DateTimeRangeError> {
+        Ok(self)
     }
 }
 
@@ -104,7 +111,75 @@ serde_native! {
     bool => Schema::Boolean, |v, out| avro::write_bool(out, *v), |r| r.read_bool();
     i64 => Schema::Long, |v, out| avro::write_long(out, *v), |r| r.read_long();
     i32 => Schema::Long, |v, out| avro::write_long(out, i64::from(*v)), |r| r.read_i32();
-    f64 => Schema::Double, |v, out| avro::write_double(out, *v), |r| r.read_double();
+}
+
+/// The NaN that every NaN read from JSON becomes: the bits of Python's `float('nan')`, which is
+/// what `json.loads("NaN")` gives and what fastavro then writes.
+const JSON_NAN: f64 = f64::from_bits(0x7ff8_0000_0000_0000);
+
+impl EventField for f64 {
+    const SCHEMA: &'static Schema = &Schema::Double;
+
+    #[inline]
+    fn encode_avro(&self, out: &mut Vec<u8>) {
+        avro::write_double(out, *self);
+    }
+
+    #[inline]
+    fn decode_avro(reader: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        reader.read_double()
+    }
+
+    /// A finite double is a JSON number; NaN and the infinities, which JSON has no numbers for,
+    /// are the strings `"NaN"`, `"Infinity"` and `"-Infinity"`, as in the protobuf JSON mapping
+    /// (serde_json would write `null`, which reads back as no double at all; Python's
+    /// `json.dumps` writes bare `NaN` tokens, which are not JSON).
+    fn serialize_json<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.is_nan() {
+            serializer.serialize_str("NaN")
+        } else if self.is_infinite() {
+            serializer.serialize_str(if *self > 0.0 { "Infinity" } else { "-Infinity" })
+        } else {
+            serializer.serialize_f64(*self)
+        }
+    }
+
+    /// A number, or one of the three strings [`serialize_json`](Self::serialize_json) writes;
+    /// any NaN reads as Python's NaN, so its sign and payload bits do not survive JSON.
+    fn deserialize_json<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DoubleVisitor;
+
+        impl de::Visitor<'_> for DoubleVisitor {
+            type Value = f64;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(r#"a number, or "NaN", "Infinity" or "-Infinity""#)
+            }
+
+            fn visit_f64<E: de::Error>(self, value: f64) -> Result<f64, E> {
+                Ok(if value.is_nan() { JSON_NAN } else { value })
+            }
+
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<f64, E> {
+                Ok(value as f64)
+            }
+
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<f64, E> {
+                Ok(value as f64)
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<f64, E> {
+                match text {
+                    "NaN" => Ok(JSON_NAN),
+                    "Infinity" => Ok(f64::INFINITY),
+                    "-Infinity" => Ok(f64::NEG_INFINITY),
+                    _ => Err(E::invalid_value(de::Unexpected::Str(text), &self)),
+                }
+            }
+        }
+
+        deserializer.deserialize_any(DoubleVisitor)
+    }
 }
 
 impl EventField for Vec<u8> {
@@ -139,13 +214,20 @@ impl EventField for DateTime<Utc> {
     const NORMALIZES: bool = true;
 
     #[inline]
-    fn normalize(self) -> Self {
-        chrono::SubsecRound::trunc_subsecs(self, 6)
+    fn normalize(self) -> Result<Self, DateTimeRangeError> {
+        crate::datetime::check_range(&self)?;
+        Ok(chrono::SubsecRound::trunc_subsecs(self, 6))
     }
 
     #[inline]
     fn encode_avro(&self, out: &mut Vec<u8>) {
-        avro::write_str(out, crate::datetime::IsoFormat::new(self).as_str());
+        match crate::datetime::IsoFormat::new(self) {
+            Ok(text) => avro::write_str(out, text.as_str()),
+            // Every way of building a payload normalizes its datetimes, which refuses this; only
+            // a struct literal written inside the payload's own module gets here. Writing text
+            // that no reader accepts would make a poison message on the bus.
+            Err(error) => panic!("a payload holds a datetime that cannot be encoded: {error}"),
+        }
     }
 
     fn decode_avro(reader: &mut Reader<'_>) -> Result<Self, DecodeError> {
@@ -215,8 +297,12 @@ impl<T: EventField> EventField for Option<T> {
     const NORMALIZES: bool = T::NORMALIZES;
 
     #[inline]
-    fn normalize(self) -> Self {
-        if T::NORMALIZES { self.map(T::normalize) } else { self }
+    fn normalize(self) -> Result<Self, DateTimeRangeError> {
+        if T::NORMALIZES {
+            self.map(T::normalize).transpose()
+        } else {
+            Ok(self)
+        }
     }
 
     #[inline]
@@ -252,12 +338,12 @@ impl<T: EventField> EventField for Vec<T> {
     const SCHEMA: &'static Schema = &Schema::Array(T::SCHEMA);
     const NORMALIZES: bool = T::NORMALIZES;
 
-    fn normalize(self) -> Self {
+    fn normalize(self) -> Result<Self, DateTimeRangeError> {
         // Collected in place: the vector's allocation is reused.
         if T::NORMALIZES {
             self.into_iter().map(T::normalize).collect()
         } else {
-            self
+            Ok(self)
         }
     }
 
@@ -308,11 +394,14 @@ impl<T: EventField> EventField for BTreeMap<String, T> {
     const SCHEMA: &'static Schema = &Schema::Map(T::SCHEMA);
     const NORMALIZES: bool = T::NORMALIZES;
 
-    fn normalize(mut self) -> Self {
+    fn normalize(self) -> Result<Self, DateTimeRangeError> {
         if T::NORMALIZES {
-            self = self.into_iter().map(|(key, value)| (key, value.normalize())).collect();
+            self.into_iter()
+                .map(|(key, value)| Ok((key, value.normalize()?)))
+                .collect()
+        } else {
+            Ok(self)
         }
-        self
     }
 
     /// Entries are written in key order, as the Python library sorts them.
@@ -362,6 +451,23 @@ impl<T: EventField> EventField for BTreeMap<String, T> {
             .into_iter()
             .map(|(key, Json(value))| (key, value))
             .collect())
+    }
+}
+
+/// The value [`EventField::normalize`] gave for a payload field, or a panic naming the field
+/// (`field`, as `Struct.field`) if it refused it: what the generated builders, `with_*` methods
+/// and `new` call.
+///
+/// A value that cannot travel (a datetime outside the years 1 to 9999) is a panic rather than an
+/// error because these methods return the payload itself; the panic points at the caller's
+/// line. Code handling times from outside input checks them first with
+/// [`check_range`](crate::datetime::check_range).
+#[track_caller]
+#[inline]
+pub fn expect_normalized<T>(normalized: Result<T, DateTimeRangeError>, field: &'static str) -> T {
+    match normalized {
+        Ok(value) => value,
+        Err(error) => panic!("{field}: {error}"),
     }
 }
 
@@ -436,10 +542,82 @@ mod tests {
         let nested = BTreeMap::from([("a".to_owned(), vec![Some(t), None])]);
         assert_eq!(
             nested.normalize(),
-            BTreeMap::from([("a".to_owned(), vec![Some(truncated), None])])
+            Ok(BTreeMap::from([("a".to_owned(), vec![Some(truncated), None])]))
         );
         const { assert!(!<Vec<String> as EventField>::NORMALIZES) };
         const { assert!(<Option<Vec<DateTime<Utc>>> as EventField>::NORMALIZES) };
+    }
+
+    #[test]
+    fn normalizing_refuses_datetimes_python_cannot_hold_wherever_they_are_nested() {
+        let inside = Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap();
+        let outside = inside + chrono::Duration::seconds(1);
+        let nested = BTreeMap::from([("a".to_owned(), vec![Some(inside), None, Some(outside)])]);
+        assert_eq!(nested.normalize().unwrap_err().time(), outside);
+        assert!(Some(inside).normalize().is_ok());
+    }
+
+    #[test]
+    #[should_panic(expected = "Slot.starts: the datetime +10000-01-01T00:00:00Z is outside the years 1 to 9999")]
+    fn a_field_given_a_datetime_python_cannot_hold_is_a_panic_naming_it() {
+        let outside = Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap() + chrono::Duration::seconds(1);
+        expect_normalized(outside.normalize(), "Slot.starts");
+    }
+
+    #[test]
+    fn non_finite_doubles_are_strings_in_json_inside_every_container() {
+        let value: BTreeMap<String, Vec<Option<f64>>> = BTreeMap::from([(
+            "a".to_owned(),
+            vec![
+                Some(f64::NAN),
+                Some(f64::INFINITY),
+                Some(f64::NEG_INFINITY),
+                Some(-0.0),
+                None,
+            ],
+        )]);
+        let json = to_json(&value);
+        assert_eq!(json, json!({"a": ["NaN", "Infinity", "-Infinity", -0.0, null]}));
+        let back = from_json::<BTreeMap<String, Vec<Option<f64>>>>(json).unwrap();
+        let bits: Vec<Option<u64>> = back["a"].iter().map(|x| x.map(f64::to_bits)).collect();
+        assert_eq!(
+            bits,
+            [
+                Some(0x7ff8_0000_0000_0000),
+                Some(f64::INFINITY.to_bits()),
+                Some(f64::NEG_INFINITY.to_bits()),
+                Some((-0.0f64).to_bits()),
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn every_nan_reads_back_from_json_as_python_s_nan() {
+        let negative_with_payload = f64::from_bits(0xffff_fff4_0000_0001);
+        let back = from_json::<f64>(to_json(&negative_with_payload)).unwrap();
+        assert_eq!(back.to_bits(), 0x7ff8_0000_0000_0000);
+    }
+
+    #[test]
+    fn doubles_read_numbers_and_the_three_names_only() {
+        assert_eq!(from_json::<f64>(json!(2)).unwrap(), 2.0);
+        assert_eq!(from_json::<f64>(json!(-2)).unwrap(), -2.0);
+        assert_eq!(from_json::<f64>(json!(0.25)).unwrap(), 0.25);
+        for bad in [
+            json!("nan"),
+            json!("inf"),
+            json!("1.5"),
+            json!(null),
+            json!(true),
+            json!([]),
+        ] {
+            let error = from_json::<f64>(bad.clone()).unwrap_err().to_string();
+            assert!(
+                error.contains(r#"expected a number, or "NaN", "Infinity" or "-Infinity""#),
+                "{bad}: {error}"
+            );
+        }
     }
 
     #[test]

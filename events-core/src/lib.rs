@@ -119,7 +119,7 @@ pub mod __private {
     pub use crate::avro;
     pub use crate::codec::{AvroEvent, EventCodec};
     pub use crate::event::OpenEdxEvent;
-    pub use crate::field::{EventField, serde_field};
+    pub use crate::field::{EventField, expect_normalized, serde_field};
     pub use crate::key_field::check_key_field;
     pub use crate::registry::{AnySignal, DataKeyInfo, EVENTS, EventInfo};
     pub use crate::schema::{FieldSchema, RecordSchema, Schema};

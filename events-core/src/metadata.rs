@@ -6,17 +6,19 @@ use std::str::FromStr;
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::datetime::serde_isoformat;
+use crate::datetime::{IsoFormat, serde_isoformat};
+use crate::field::{EventField, expect_normalized};
 use crate::python_json::to_python_json;
 
 /// The metadata of one Open edX event, a subset of the OEP-41 message format.
 ///
 /// Times are kept to the microsecond, the precision of Python's `datetime`, so that metadata
-/// survives a round trip through its text forms unchanged.
+/// survives a round trip through its text forms unchanged, and within the years 1 to 9999,
+/// the range of Python's `datetime`, so that they always have a text form.
 ///
 /// Like the payload it travels with, metadata is frozen: fields are read through getters and
 /// changed copies are made with the `with_*` methods. [`EventsMetadata::new`] fills every field
@@ -62,8 +64,14 @@ impl EventsMetadata {
     ///
     /// The id is a UUID v1 made from the current clock, as Python's `uuid1()` makes it, so ids
     /// stay unique and ordered by sending even when `time` is in the past.
+    ///
+    /// # Panics
+    ///
+    /// If `time` is outside the years 1 to 9999, which Python cannot hold; check times from
+    /// outside input with [`check_range`](crate::datetime::check_range) first.
+    #[track_caller]
     pub fn at(event_type: impl Into<Cow<'static, str>>, minorversion: u32, time: DateTime<Utc>) -> Self {
-        Self::generate(event_type.into(), minorversion, time.trunc_subsecs(6), Now::read())
+        Self::generate(event_type.into(), minorversion, checked_time(time), Now::read())
     }
 
     /// The one place where metadata is generated. `time` is already at microsecond precision;
@@ -110,6 +118,22 @@ impl EventsMetadata {
         self.time
     }
 
+    /// The time as Python's `isoformat()` text, as the JSON and the Redis `time` field carry it.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use events_core::EventsMetadata;
+    ///
+    /// let time = Utc.with_ymd_and_hms(2024, 2, 1, 12, 0, 0).unwrap();
+    /// let metadata = EventsMetadata::at("org.openedx.learning.course.enrollment.created.v1", 0, time);
+    /// assert_eq!(metadata.time_isoformat().as_str(), "2024-02-01T12:00:00+00:00");
+    /// ```
+    pub fn time_isoformat(&self) -> IsoFormat {
+        // Every way of making metadata keeps the time in the years 1 to 9999.
+        IsoFormat::new(&self.time)
+            .unwrap_or_else(|error| unreachable!("EventsMetadata keeps its time in range: {error}"))
+    }
+
     /// The version of the events library of the sender.
     pub fn sourcelib(&self) -> &SourceLib {
         &self.sourcelib
@@ -150,9 +174,14 @@ impl EventsMetadata {
     }
 
     /// A copy with another time.
+    ///
+    /// # Panics
+    ///
+    /// If `time` is outside the years 1 to 9999, as [`at`](Self::at).
+    #[track_caller]
     pub fn with_time(self, time: DateTime<Utc>) -> Self {
         EventsMetadata {
-            time: time.trunc_subsecs(6),
+            time: checked_time(time),
             ..self
         }
     }
@@ -202,10 +231,17 @@ impl fmt::Debug for EventsMetadata {
             .field("minorversion", &self.minorversion)
             .field("source", &self.source)
             .field("sourcehost", &self.sourcehost)
-            .field("time", &crate::datetime::IsoFormat::new(&self.time))
+            .field("time", &self.time_isoformat())
             .field("sourcelib", &self.sourcelib)
             .finish()
     }
+}
+
+/// `time` at microsecond precision; a panic naming the field if it is outside the years 1 to
+/// 9999.
+#[track_caller]
+pub(crate) fn checked_time(time: DateTime<Utc>) -> DateTime<Utc> {
+    expect_normalized(time.normalize(), "EventsMetadata.time")
 }
 
 /// One reading of the system clock, as seconds and nanoseconds since the Unix epoch.
@@ -229,7 +265,11 @@ impl Now {
     /// integers directly: truncating a `DateTime` afterwards costs as much again.
     pub(crate) fn time(self) -> DateTime<Utc> {
         let seconds = i64::try_from(self.seconds).unwrap_or(i64::MAX);
-        DateTime::from_timestamp(seconds, self.nanos / 1_000 * 1_000).unwrap_or_default()
+        // A clock set past the year 9999 reads as the epoch too, like one set before 1970: an
+        // event time must have `isoformat()` text.
+        DateTime::from_timestamp(seconds, self.nanos / 1_000 * 1_000)
+            .filter(|time| crate::datetime::check_range(time).is_ok())
+            .unwrap_or_default()
     }
 }
 

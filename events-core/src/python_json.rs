@@ -4,6 +4,13 @@
 //! `json.dumps(value)`: `", "` and `": "` separators, every non-ASCII character escaped as
 //! `\uXXXX` (`ensure_ascii=True`), and floats in Python's `repr` form (`1.0`, `1e+16`). Writing
 //! the same text makes output comparable byte for byte with what the Python stack writes.
+//!
+//! One difference is deliberate: NaN and the infinities. `json.dumps` writes them as the bare
+//! tokens `NaN`, `Infinity` and `-Infinity`, which are not JSON and which no strict reader
+//! accepts. The double fields of a payload serialize them as the strings `"NaN"`, `"Infinity"`
+//! and `"-Infinity"` instead (see [`EventField`](crate::EventField) for `f64`), so a payload's
+//! Python-shaped text carries those strings. A bare non-finite `f64` never reaches the formatter:
+//! serde_json writes `null` for it itself, so serialize payloads, not loose floats, through here.
 
 use std::io;
 
@@ -90,6 +97,8 @@ impl Formatter for PythonFormatter {
 
 /// Python's `repr(float)`: the shortest text that reads back to the same value, positional for
 /// decimal exponents from -4 to 15 and scientific (`1e+16`, `1.5e-05`) outside that range.
+/// Non-finite values are spelled as `json.dumps` spells them (`NaN`, `Infinity`, `-Infinity`),
+/// not as `repr` does (`nan`, `inf`).
 pub fn python_float_repr(value: f64) -> String {
     if value.is_nan() {
         return "NaN".to_owned();

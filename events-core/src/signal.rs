@@ -5,12 +5,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use std::borrow::Cow;
 
 use crate::error::SendError;
 use crate::event::{Event, OpenEdxEvent};
-use crate::metadata::{EventsMetadata, Now};
+use crate::metadata::{EventsMetadata, Now, checked_time};
 use crate::receiver::{BoxError, Receiver, ReceiverError, ReceiverId, ReceiverResponse, Responses};
 use crate::registry::{AnySignal, ErasedEvent, ErasedReceiver, EventInfo};
 use crate::testing;
@@ -150,7 +150,14 @@ impl<T: OpenEdxEvent> OpenEdxPublicSignal<T> {
 
     /// Sends `data` with `time` as the event time: for events that record a change stored
     /// elsewhere, pass the stored change's timestamp.
+    ///
+    /// A `time` outside the years 1 to 9999, which Python and so the event bus cannot carry, is
+    /// refused with [`SendError::TimeOutOfRange`] before any receiver runs.
     pub fn send_event_at(&self, time: DateTime<Utc>, data: T) -> Result<Responses, SendError> {
+        crate::datetime::check_range(&time).map_err(|source| SendError::TimeOutOfRange {
+            event_type: self.event_type(),
+            source,
+        })?;
         let metadata = self.generate_signal_metadata(time);
         self.dispatch(metadata, data, false)
     }
@@ -170,12 +177,16 @@ impl<T: OpenEdxEvent> OpenEdxPublicSignal<T> {
     }
 
     /// The metadata a send at `time` would carry.
+    ///
+    /// # Panics
+    ///
+    /// If `time` is outside the years 1 to 9999, as [`EventsMetadata::at`].
+    #[track_caller]
     pub fn generate_signal_metadata(&self, time: DateTime<Utc>) -> EventsMetadata {
-        let time = time.trunc_subsecs(6);
         EventsMetadata::generate(
             Cow::Borrowed(self.event_type()),
             T::INFO.minor_version,
-            time,
+            checked_time(time),
             Now::read(),
         )
     }

@@ -15,7 +15,6 @@ use events_bus_redis::{RedisOptions, RedisStream};
 use events_core::bus::{
     Consumer, ConsumerOptions, EntryId, Handled, Outcome, StartFrom, TopicPrefix, dead_letter_stream,
 };
-use events_core::datetime::IsoFormat;
 use events_core::metadata::default_sourcehost;
 use events_core::registry::get_signal_by_type;
 
@@ -194,7 +193,7 @@ impl Printer {
                     handled.entry.id,
                     metadata.event_type(),
                     metadata.id(),
-                    IsoFormat::new(&metadata.time()),
+                    metadata.time_isoformat(),
                     metadata.source()
                 )?;
                 writeln!(self.out, "    {data}")?;

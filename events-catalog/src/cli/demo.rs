@@ -13,7 +13,6 @@ use events_core::bus::{
     Consumer, ConsumerOptions, EventBusProducer, InMemoryBus, ProducerConfig, StartFrom, StreamBackend, TopicPrefix,
     connect_producer,
 };
-use events_core::datetime::IsoFormat;
 use events_core::keys::CourseKey;
 use events_core::prelude::*;
 
@@ -101,7 +100,7 @@ pub(crate) fn run_with<B: StreamBackend>(
             enrollment.course().display_name(),
             enrollment.mode(),
             event.metadata().id(),
-            IsoFormat::new(&event.metadata().time()),
+            event.metadata().time_isoformat(),
             event.metadata().source(),
             if event.from_event_bus() {
                 ", received from the event bus"

@@ -2,9 +2,10 @@
 //! service sending them would.
 
 use std::io::{BufRead, Write};
+use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
-use events_bus_redis::{RedisOptions, RedisProducer};
+use events_bus_redis::{RedisBusError, RedisOptions, RedisProducer};
 use events_core::EventsMetadata;
 use events_core::bus::{BusMessage, TopicPrefix};
 use events_core::registry::get_signal_by_type;
@@ -18,7 +19,7 @@ pub(crate) struct ProduceArgs {
     redis_url: String,
     /// The topic, without the prefix: EVENT_BUS_TOPIC_PREFIX in the environment is put before it
     /// as `{prefix}-{topic}`, as the Python event bus does.
-    #[arg(long)]
+    #[arg(long, value_parser = super::non_empty)]
     topic: String,
     /// The event type of every payload, e.g. org.openedx.learning.course.enrollment.created.v1.
     event_type: String,
@@ -28,6 +29,18 @@ pub(crate) struct ProduceArgs {
     /// How each published event is reported on stdout.
     #[arg(long, value_enum, default_value_t = ProducedFormat::Text)]
     format: ProducedFormat,
+    /// How long to keep retrying a line while Redis cannot be reached (with backoff from 0.1 s
+    /// to 5 s), before giving up on it; 0 gives up at once. Errors Redis answers with are not
+    /// retried
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
+    retry_timeout: Duration,
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .ok_or_else(|| format!("expected a number of seconds, such as 30 or 0.5, not {text:?}"))
 }
 
 /// How `produce` reports what it published.
@@ -42,6 +55,9 @@ pub(crate) enum ProducedFormat {
 /// Publishes every line of `input` (a payload in the `to_dict()` JSON shape) with fresh
 /// metadata; a line that cannot be published is reported on `errors` with its number and the
 /// others still go out. Fails if any line failed.
+///
+/// While Redis cannot be reached, each line (and the first `PING`) is retried until its
+/// deadline, so a short outage, such as a restart, delays lines instead of failing them.
 pub(crate) fn run(
     args: &ProduceArgs,
     input: &mut dyn BufRead,
@@ -58,7 +74,8 @@ pub(crate) fn run(
     })?;
     let stream = TopicPrefix::from_env().full_topic(&args.topic);
     let producer = RedisProducer::new(RedisOptions::new(&args.redis_url)?).with_max_len(Some(args.max_len));
-    producer.ping()?;
+    let mut retry = Retry::new(args.retry_timeout);
+    retry.run("", errors, || producer.ping())?;
 
     let (mut published, mut failed) = (0u64, 0u64);
     for (index, line) in input.lines().enumerate() {
@@ -71,12 +88,14 @@ pub(crate) fn run(
             .map_err(|error| format!("{}: the payload is not JSON: {error}", info.event_type).into())
             .and_then(|json| (codec.json_to_avro)(json).map_err(CliError::from))
             .and_then(|data| {
+                // One message for every attempt: a line retried after a reply was lost, and so
+                // written twice, carries the same event id both times.
                 let message = BusMessage {
                     metadata: EventsMetadata::new(info.event_type).with_minorversion(info.minor_version),
                     data,
                     key: None,
                 };
-                let entry_id = producer.add(&stream, &message)?;
+                let entry_id = retry.run(&format!("line {number}: "), errors, || producer.add(&stream, &message))?;
                 Ok((entry_id, message.metadata))
             });
         match outcome {
@@ -113,4 +132,76 @@ pub(crate) fn run(
         return Err(format!("{failed} of {} lines could not be published", published + failed).into());
     }
     Ok(())
+}
+
+/// The first wait before retrying; each wait after it is twice as long, up to [`MAX_WAIT`].
+const FIRST_WAIT: Duration = Duration::from_millis(100);
+
+/// The longest wait between two attempts.
+const MAX_WAIT: Duration = Duration::from_secs(5);
+
+/// Retries of calls that could not reach Redis: exponential backoff within a deadline per call,
+/// and one notice on stderr per outage rather than one per attempt.
+struct Retry {
+    timeout: Duration,
+    /// When Redis was first found unreachable, while it still is: an outage spans lines.
+    outage: Option<Instant>,
+}
+
+impl Retry {
+    fn new(timeout: Duration) -> Self {
+        Retry { timeout, outage: None }
+    }
+
+    /// Calls `attempt` until it succeeds, fails with an error that retrying cannot cure, or
+    /// `timeout` has passed since the first attempt. `label` starts the notices (`line 3: `).
+    fn run<T>(
+        &mut self,
+        label: &str,
+        errors: &mut dyn Write,
+        mut attempt: impl FnMut() -> Result<T, RedisBusError>,
+    ) -> Result<T, CliError> {
+        let deadline = Instant::now() + self.timeout;
+        let mut wait = FIRST_WAIT;
+        loop {
+            let error = match attempt() {
+                Ok(value) => {
+                    if let Some(since) = self.outage.take() {
+                        writeln!(
+                            errors,
+                            "openedx-events: {label}Redis is reachable again after {:.1}s",
+                            since.elapsed().as_secs_f64()
+                        )?;
+                    }
+                    return Ok(value);
+                }
+                Err(error) if is_transient(&error) => error,
+                Err(error) => return Err(error.into()),
+            };
+            let now = Instant::now();
+            if now >= deadline {
+                if self.timeout.is_zero() {
+                    return Err(error.into());
+                }
+                return Err(format!("{error} (gave up after {:?} of retries)", self.timeout).into());
+            }
+            if self.outage.is_none() {
+                self.outage = Some(now);
+                writeln!(
+                    errors,
+                    "openedx-events: {label}{error}; retrying for up to {:?} per line",
+                    self.timeout
+                )?;
+            }
+            std::thread::sleep(wait.min(deadline - now));
+            wait = (wait * 2).min(MAX_WAIT);
+        }
+    }
+}
+
+/// Whether retrying may cure `error`: Redis could not be reached, or it is a restarted server
+/// still loading its data (`LOADING`), which is part of the same outage. Other errors Redis
+/// answers with (`WRONGTYPE`, `OOM`, …) would only be repeated.
+fn is_transient(error: &RedisBusError) -> bool {
+    error.is_connection_error() || error.server_code() == Some("LOADING")
 }

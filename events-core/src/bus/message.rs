@@ -6,7 +6,7 @@ use std::fmt;
 
 use uuid::Uuid;
 
-use crate::datetime::{IsoFormat, parse_isoformat};
+use crate::datetime::parse_isoformat;
 use crate::metadata::{EventsMetadata, SourceLib};
 
 /// The entry fields holding the metadata, in the order the Python producer writes them.
@@ -45,7 +45,7 @@ impl BusMessage {
             ("type", Cow::Borrowed(m.event_type().as_bytes())),
             ("id", text(m.id().hyphenated().to_string())),
             ("source", Cow::Borrowed(m.source().as_bytes())),
-            ("time", text(IsoFormat::new(&m.time()).to_string())),
+            ("time", text(m.time_isoformat().to_string())),
             ("minorversion", text(m.minorversion().to_string())),
             ("sourcehost", Cow::Borrowed(m.sourcehost().as_bytes())),
             ("sourcelib", text(m.sourcelib().to_string())),

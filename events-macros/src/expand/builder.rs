@@ -94,6 +94,7 @@ pub(super) fn expand(data: &Data) -> TokenStream {
     let setters = slots.iter().map(|slot| {
         let field = slot.field();
         let (name, ty, docs) = (&field.ident, &field.ty, &field.docs);
+        let path = format!("{ident}.{}", field.name);
         match slot {
             Slot::Required { param, .. } => {
                 let output_params = params.iter().map(|other| {
@@ -106,13 +107,14 @@ pub(super) fn expand(data: &Data) -> TokenStream {
                 let moved = slots.iter().map(|other| {
                     let other_name = &other.field().ident;
                     if other_name == name {
-                        quote!(#name: #private::Set(<#ty as #private::EventField>::normalize(::core::convert::Into::into(#name))))
+                        quote!(#name: #private::Set(#private::expect_normalized(<#ty as #private::EventField>::normalize(::core::convert::Into::into(#name)), #path)))
                     } else {
                         quote!(#other_name: self.#other_name)
                     }
                 });
                 quote_spanned! {name.span()=>
                     #(#[doc = #docs])*
+                    #[track_caller]
                     #vis fn #name(self, #name: impl ::core::convert::Into<#ty>) -> #builder<#(#output_params),*> {
                         #builder { #(#moved,)* }
                     }
@@ -122,8 +124,9 @@ pub(super) fn expand(data: &Data) -> TokenStream {
                 #(#[doc = #docs])*
                 ///
                 /// Optional: `None` unless set. Takes a value or an `Option`.
+                #[track_caller]
                 #vis fn #name(mut self, #name: impl ::core::convert::Into<#ty>) -> Self {
-                    self.#name = <#ty as #private::EventField>::normalize(::core::convert::Into::into(#name));
+                    self.#name = #private::expect_normalized(<#ty as #private::EventField>::normalize(::core::convert::Into::into(#name)), #path);
                     self
                 }
             },
@@ -131,8 +134,9 @@ pub(super) fn expand(data: &Data) -> TokenStream {
                 #(#[doc = #docs])*
                 ///
                 /// Optional: takes its default value unless set.
+                #[track_caller]
                 #vis fn #name(mut self, #name: impl ::core::convert::Into<#ty>) -> Self {
-                    self.#name = #private::Option::Some(<#ty as #private::EventField>::normalize(::core::convert::Into::into(#name)));
+                    self.#name = #private::Option::Some(#private::expect_normalized(<#ty as #private::EventField>::normalize(::core::convert::Into::into(#name)), #path));
                     self
                 }
             },
@@ -184,6 +188,7 @@ pub(super) fn expand(data: &Data) -> TokenStream {
     let defaults = slots.iter().filter_map(|slot| {
         let Slot::Defaulted(field) = slot else { return None };
         let (function, ty) = (default_fn(field), &field.ty);
+        let path = format!("{ident}.{}", field.name);
         let value = match field.default_expr() {
             Some(expr) => quote_spanned!(syn::spanned::Spanned::span(expr)=> ::core::convert::Into::into(#expr)),
             None => quote!(<#ty as ::core::default::Default>::default()),
@@ -193,7 +198,7 @@ pub(super) fn expand(data: &Data) -> TokenStream {
         Some(quote! {
             #[doc(hidden)]
             fn #function() -> #ty {
-                <#ty as #private::EventField>::normalize(#value)
+                #private::expect_normalized(<#ty as #private::EventField>::normalize(#value), #path)
             }
         })
     });

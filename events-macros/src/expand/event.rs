@@ -35,7 +35,8 @@ pub(crate) fn expand(event: &Event) -> TokenStream {
         .map(|field| {
             let (name, ty) = (&field.ident, &field.ty);
             if serializable {
-                quote!(<#ty as #private::EventField>::normalize(#name))
+                let path = format!("{ident}.{}", field.name);
+                quote!(#private::expect_normalized(<#ty as #private::EventField>::normalize(#name), #path))
             } else {
                 quote!(#name)
             }
@@ -139,6 +140,7 @@ pub(crate) fn expand(event: &Event) -> TokenStream {
         impl #ident {
             #[doc = #new_doc]
             #[allow(clippy::too_many_arguments)]
+            #[track_caller]
             #vis fn new(#(#params),*) -> Self {
                 Self { #(#names: #normalized),* }
             }

@@ -152,6 +152,7 @@ pub(super) fn with_methods(input: &Struct, krate: &Path) -> TokenStream {
     let vis = &input.vis;
     let methods = input.fields.iter().map(|field| {
         let (name, ty) = (&field.ident, &field.ty);
+        let path = format!("{}.{}", input.ident, field.name);
         let method = format_ident!("with_{}", field.name, span = name.span());
         let doc = format!(
             "A copy with `{}` replaced, the way `attrs.evolve` changes a frozen instance.",
@@ -165,9 +166,10 @@ pub(super) fn with_methods(input: &Struct, krate: &Path) -> TokenStream {
         quote_spanned! {ty.span()=>
             #[doc = #doc]
             #[must_use = "this returns a changed copy and leaves `self` as it was"]
+            #[track_caller]
             #vis fn #method(self, #name: impl ::core::convert::Into<#ty>) -> Self {
                 Self {
-                    #name: <#ty as #krate::__private::EventField>::normalize(::core::convert::Into::into(#name)),
+                    #name: #krate::__private::expect_normalized(<#ty as #krate::__private::EventField>::normalize(::core::convert::Into::into(#name)), #path),
                     #(#other_fields: self.#other_fields,)*
                 }
             }
