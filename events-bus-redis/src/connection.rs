@@ -236,7 +236,10 @@ pub(crate) fn unexpected_reply(command: &str, expected: &str, found: &Value) -> 
     RedisError::from((
         ErrorKind::Parse,
         "unexpected reply",
-        format!("{command} should reply {expected}, found {}", crate::reply::summary(found)),
+        format!(
+            "{command} should reply {expected}, found {}",
+            crate::reply::summary(found)
+        ),
     ))
 }
 

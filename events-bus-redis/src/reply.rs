@@ -105,7 +105,10 @@ fn entry(value: Value) -> Result<RawEntry, String> {
         Value::Nil => None,
         Value::Array(flat) => {
             if flat.len() % 2 != 0 {
-                return Err(format!("entry {}: an odd number of field names and values", quote(id.as_bytes())));
+                return Err(format!(
+                    "entry {}: an odd number of field names and values",
+                    quote(id.as_bytes())
+                ));
             }
             let mut fields = Vec::with_capacity(flat.len() / 2);
             let mut flat = flat.into_iter();

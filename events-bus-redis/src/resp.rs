@@ -123,10 +123,10 @@ impl Reader {
             b'$' => match self.length(source)? {
                 None => Ok(Value::Nil),
                 Some(len) => {
-                // Refused before anything is read or allocated.
-                self.charge(len)?;
-                Ok(Value::BulkString(self.bulk(source, len)?))
-            }
+                    // Refused before anything is read or allocated.
+                    self.charge(len)?;
+                    Ok(Value::BulkString(self.bulk(source, len)?))
+                }
             },
             b'*' => match self.length(source)? {
                 None => Ok(Value::Nil),
@@ -366,7 +366,10 @@ mod tests {
         bytes.extend(b"*0\r\n".repeat(1_000_000));
         let mut reader = Reader::new(64 * 1024);
         let error = reader.read(&mut bytes.as_slice()).unwrap_err();
-        assert!(error.to_string().contains("larger than the limit of 65536 bytes"), "{error}");
+        assert!(
+            error.to_string().contains("larger than the limit of 65536 bytes"),
+            "{error}"
+        );
         // A bulk string longer than the budget is refused from its length alone.
         let mut reader = Reader::new(64 * 1024);
         let error = reader.read(&mut &b"$65537\r\n"[..]).unwrap_err();

@@ -331,9 +331,11 @@ impl StreamBackend for RedisStream {
         let mut command = redis::cmd("XACK");
         command.arg(&self.stream).arg(&self.group).arg(&self.deferred_acks);
         // Kept on failure: sent again with the next flush, after reconnecting.
-        self.call("XACK", Duration::ZERO, |connection| match connection.query(&command)? {
-            Value::Int(_) => Ok(()),
-            other => Err(unexpected_reply("XACK", "a count", &other)),
+        self.call("XACK", Duration::ZERO, |connection| {
+            match connection.query(&command)? {
+                Value::Int(_) => Ok(()),
+                other => Err(unexpected_reply("XACK", "a count", &other)),
+            }
         })?;
         self.deferred_acks.clear();
         Ok(())

@@ -76,7 +76,9 @@ impl BrokenServer {
 fn serve(mut stream: TcpStream, script: &(dyn Fn(&str) -> Reply + Send + Sync)) {
     let mut pending = Vec::new();
     loop {
-        let Some(name) = next_command(&mut stream, &mut pending) else { return };
+        let Some(name) = next_command(&mut stream, &mut pending) else {
+            return;
+        };
         let written = match script(&name) {
             Reply::Bytes(bytes) => stream.write_all(&bytes).is_ok(),
             Reply::Close => {
@@ -207,7 +209,10 @@ fn a_huge_announced_length_allocates_nothing_and_times_out() {
     let producer = RedisProducer::new(server.options().max_reply_bytes(1024 * 1024));
     let error = fails_within(QUICK, || producer.add("runs", &message()));
     assert_eq!(error.kind(), RedisErrorKind::Reply, "{error}");
-    assert!(error.to_string().contains("larger than the limit of 1048576 bytes"), "{error}");
+    assert!(
+        error.to_string().contains("larger than the limit of 1048576 bytes"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -294,7 +299,9 @@ fn replies_of_the_wrong_type_are_refused() {
         let error = fails_within(QUICK, || producer.add("runs", &message()));
         assert_eq!(error.kind(), RedisErrorKind::Reply, "{error}");
         assert!(
-            error.to_string().contains(&format!("XADD should reply an entry id, {expected}"))
+            error
+                .to_string()
+                .contains(&format!("XADD should reply an entry id, {expected}"))
                 || error.to_string().contains(expected),
             "{error}"
         );
@@ -354,7 +361,11 @@ fn a_shutdown_interrupts_a_consumer_waiting_for_a_reply() {
     });
     let stats = consumer.run().expect("a clean stop");
     stopper.join().unwrap();
-    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
     assert_eq!(stats.handled(), 0);
     assert!(server.connections.load(Ordering::SeqCst) >= 1);
 }
@@ -367,7 +378,9 @@ fn cutting_proxy(upstream: u16, nth: usize) -> u16 {
     thread::spawn(move || {
         for (index, client) in listener.incoming().enumerate() {
             let Ok(mut client) = client else { return };
-            let Ok(mut server) = TcpStream::connect(("127.0.0.1", upstream)) else { return };
+            let Ok(mut server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                return;
+            };
             let cut = index + 1 == nth;
             let muted = Arc::new(AtomicBool::new(false));
             let (mut client_out, mut server_in) = (client.try_clone().unwrap(), server.try_clone().unwrap());
@@ -411,7 +424,9 @@ fn cutting_proxy(upstream: u16, nth: usize) -> u16 {
 
 #[test]
 fn an_xadd_applied_before_the_connection_was_cut_is_not_written_twice() {
-    let Some(redis) = RedisServer::for_test(module_path!()) else { return };
+    let Some(redis) = RedisServer::for_test(module_path!()) else {
+        return;
+    };
     let port = cutting_proxy(redis.port(), 1);
     let options = RedisOptions::new(&format!("redis://127.0.0.1:{port}/0"))
         .unwrap()
@@ -430,8 +445,12 @@ fn an_xadd_applied_before_the_connection_was_cut_is_not_written_twice() {
     let port = cutting_proxy(redis.port(), 1);
     let producer = RedisProducer::new(RedisOptions::new(&format!("redis://127.0.0.1:{port}/0")).unwrap());
     producer.ping().unwrap();
-    let batch: Vec<BusMessage> = (0..50).map(|i| message_of(&Published::new(run(&format!("b{i}"))))).collect();
-    let ids = producer.add_batch("batch", &batch).expect("the retry finds the entries");
+    let batch: Vec<BusMessage> = (0..50)
+        .map(|i| message_of(&Published::new(run(&format!("b{i}")))))
+        .collect();
+    let ids = producer
+        .add_batch("batch", &batch)
+        .expect("the retry finds the entries");
     let entries = xrange(&mut connection, "batch");
     assert_eq!(entries.len(), 50, "written once each");
     let written: Vec<String> = entries.iter().map(|entry| entry.id.clone()).collect();
@@ -440,7 +459,9 @@ fn an_xadd_applied_before_the_connection_was_cut_is_not_written_twice() {
 
 #[test]
 fn an_xadd_whose_reply_was_lost_is_not_written_again_by_a_later_call() {
-    let Some(redis) = RedisServer::for_test(module_path!()) else { return };
+    let Some(redis) = RedisServer::for_test(module_path!()) else {
+        return;
+    };
     // The first connection is cut after the XADD; the call fails (it was not idle-retried,
     // the connection being new), and the caller sends the same message again.
     let port = cutting_proxy(redis.port(), 1);

@@ -43,7 +43,10 @@ fn empty_names_for_topics_groups_and_consumers_are_refused() {
             .expect("run openedx-events");
         assert_eq!(output.status.code(), Some(2), "{flag}: a usage error");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains(flag) && stderr.contains("must not be empty"), "{stderr}");
+        assert!(
+            stderr.contains(flag) && stderr.contains("must not be empty"),
+            "{stderr}"
+        );
     }
     let output = Command::new(env!("CARGO_BIN_EXE_openedx-events"))
         .args(["produce", "--redis-url", "redis://127.0.0.1:1/0", "--topic", ""])

@@ -93,7 +93,9 @@ fn pending_count(connection: &mut redis::Connection) -> i64 {
 
 #[test]
 fn an_event_of_a_newer_minor_version_is_printed_as_delivered() {
-    let Some(server) = RedisServer::for_test("newer_minor_version_is_printed") else { return };
+    let Some(server) = RedisServer::for_test("newer_minor_version_is_printed") else {
+        return;
+    };
     let url = server.url();
     let (data, mut bytes) = golden_case();
     // Fields appended by a newer minor version: five bytes this build does not know.
@@ -113,7 +115,9 @@ fn an_event_of_a_newer_minor_version_is_printed_as_delivered() {
 
 #[test]
 fn an_entry_that_cannot_be_dead_lettered_is_left_pending_and_the_good_entries_behind_it_are_consumed() {
-    let Some(server) = RedisServer::for_test("dead_letter_unwritable") else { return };
+    let Some(server) = RedisServer::for_test("dead_letter_unwritable") else {
+        return;
+    };
     let url = server.url();
     let (_, bytes) = golden_case();
     let mut redis = connection(&url);
@@ -136,23 +140,38 @@ fn an_entry_that_cannot_be_dead_lettered_is_left_pending_and_the_good_entries_be
     let output = finish(consume(&url, &["--max-messages", "3"]), Duration::from_secs(30));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
-    assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 2, "both good events");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).lines().count(),
+        2,
+        "both good events"
+    );
     assert!(
         stderr.contains(&format!("entry {poison} left pending (not acknowledged")),
         "{stderr}"
     );
     assert!(stderr.contains("WRONGTYPE"), "{stderr}");
-    assert_eq!(pending_count(&mut redis), 1, "only the entry that could not be dead-lettered");
+    assert_eq!(
+        pending_count(&mut redis),
+        1,
+        "only the entry that could not be dead-lettered"
+    );
 }
 
 #[test]
 fn the_dead_letter_stream_is_trimmed_to_its_limit() {
-    let Some(server) = RedisServer::for_test("dead_letter_trimmed") else { return };
+    let Some(server) = RedisServer::for_test("dead_letter_trimmed") else {
+        return;
+    };
     let url = server.url();
     let mut redis = connection(&url);
     let mut pipe = redis::pipe();
     for index in 0..300 {
-        pipe.cmd("XADD").arg("enrollments").arg("*").arg("junk").arg(index).ignore();
+        pipe.cmd("XADD")
+            .arg("enrollments")
+            .arg("*")
+            .arg("junk")
+            .arg(index)
+            .ignore();
     }
     pipe.query::<()>(&mut redis).unwrap();
 

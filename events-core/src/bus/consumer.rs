@@ -240,7 +240,11 @@ impl ShutdownHandle {
 
     /// Calls `interrupt` on [`shutdown`](Self::shutdown).
     pub fn on_shutdown(&self, interrupt: Interrupt) {
-        self.0.interrupts.lock().unwrap_or_else(PoisonError::into_inner).push(interrupt);
+        self.0
+            .interrupts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(interrupt);
     }
 }
 
@@ -435,7 +439,10 @@ impl<B: StreamBackend> Consumer<B> {
                 }
             },
         };
-        let event_id = message.as_ref().map(|m| m.metadata.id().to_string()).unwrap_or_default();
+        let event_id = message
+            .as_ref()
+            .map(|m| m.metadata.id().to_string())
+            .unwrap_or_default();
         let mut outcome = outcome;
         if let Outcome::DeadLettered(reason) = &outcome {
             // Recorded before the ack: if the broker fails here the entry stays pending and is
@@ -666,7 +673,9 @@ mod tests {
             },
         )
         .observe(move |handled| {
-            seen.lock().unwrap().push((handled.entry.id.clone(), handled.outcome.clone()));
+            seen.lock()
+                .unwrap()
+                .push((handled.entry.id.clone(), handled.outcome.clone()));
         });
         let stats = consumer.run().unwrap();
         assert_eq!(stats.left_pending, 2);
@@ -678,7 +687,10 @@ mod tests {
         assert_eq!(outcomes[1].0, second);
         match &outcomes[0].1 {
             Outcome::LeftPending(reason) => {
-                assert!(reason.contains("the dead-letter write failed 3 times: connection reset"), "{reason}");
+                assert!(
+                    reason.contains("the dead-letter write failed 3 times: connection reset"),
+                    "{reason}"
+                );
             }
             other => panic!("{other:?}"),
         }
