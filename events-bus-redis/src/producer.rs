@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use events_core::bus::{BusMessage, EntryId, EventBusProducer, ProduceError};
+use events_core::bus::{BatchError, BusMessage, EntryId, EventBusProducer, ProduceError};
 use redis::{RedisError, Value};
 use uuid::Uuid;
 
@@ -154,6 +154,18 @@ impl RedisProducer {
     }
 
     fn add_all(&self, stream: &str, messages: &[BusMessage], command: &str) -> Result<Vec<String>, RedisBusError> {
+        self.add_each(stream, messages, command)?.into_iter().collect()
+    }
+
+    /// Adds `messages`, returning each one's entry id or the error Redis answered it with; an
+    /// error for the whole batch when the connection failed (and then some may have been
+    /// written: sending them again writes only the others).
+    fn add_each(
+        &self,
+        stream: &str,
+        messages: &[BusMessage],
+        command: &str,
+    ) -> Result<Vec<Result<String, RedisBusError>>, RedisBusError> {
         let mut state = self.state();
         let was_open = state.link.is_open();
         let result = match state.publish(stream, messages, self.max_len) {
@@ -164,15 +176,30 @@ impl RedisProducer {
             }
             other => other,
         };
-        result.map_err(|error| state.error(command, stream, error))
+        match result {
+            Ok(each) => Ok(each
+                .into_iter()
+                .map(|one| one.map_err(|error| state.error(command, stream, error)))
+                .collect()),
+            Err(error) => Err(state.error(command, stream, error)),
+        }
     }
 }
 
 impl State {
-    /// Adds the messages not already in the stream, returning every message's entry id.
-    fn publish(&mut self, stream: &str, messages: &[BusMessage], max_len: Option<usize>) -> Result<Vec<String>, RedisError> {
+    /// Adds the messages not already in the stream, returning every message's entry id or the
+    /// error Redis answered it with.
+    fn publish(
+        &mut self,
+        stream: &str,
+        messages: &[BusMessage],
+        max_len: Option<usize>,
+    ) -> Result<Vec<Result<String, RedisError>>, RedisError> {
         let mut found = HashMap::new();
-        if messages.iter().any(|message| self.unsure.contains(&message.metadata.id())) {
+        if messages
+            .iter()
+            .any(|message| self.unsure.contains(&message.metadata.id()))
+        {
             found = self.find_in_tail(stream, messages)?;
         }
         let missing: Vec<&BusMessage> = messages
@@ -182,31 +209,44 @@ impl State {
         let unsure = &mut self.unsure;
         let added = self.link.run(Duration::ZERO, |connection| {
             let result = send_pipelined(connection, stream, &missing, max_len);
-            if let Err(error) = &result
-                && error.code().is_none()
-            {
+            if result.is_err() {
                 // Sent, perhaps applied, no answer: look before sending these again.
                 remember_unsure(unsure, &missing);
             }
             result
         })?;
         let mut added = added.into_iter();
-        let ids = messages
+        let each: Vec<Result<String, RedisError>> = messages
             .iter()
-            .map(|message| {
-                let id = message.metadata.id();
-                self.unsure.remove(&id);
-                found.remove(&id).or_else(|| added.next()).unwrap_or_default()
+            .map(|message| match found.remove(&message.metadata.id()) {
+                Some(id) => Ok(id),
+                None => added.next().unwrap_or_else(|| Ok(String::new())),
             })
             .collect();
-        Ok(ids)
+        if each.iter().all(Result::is_ok) {
+            for message in messages {
+                self.unsure.remove(&message.metadata.id());
+            }
+        } else {
+            // The caller may send the whole batch again: the messages written now must be
+            // looked for then, not written twice.
+            remember_unsure(&mut self.unsure, &messages.iter().collect::<Vec<_>>());
+        }
+        Ok(each)
     }
 
     /// The entry ids of those of `messages` found among the last entries of `stream`.
     fn find_in_tail(&mut self, stream: &str, messages: &[BusMessage]) -> Result<HashMap<Uuid, String>, RedisError> {
         let count = messages.len() + TAIL_SEARCH;
         let reply = self.link.run(Duration::ZERO, |connection| {
-            connection.query(redis::cmd("XREVRANGE").arg(stream).arg("+").arg("-").arg("COUNT").arg(count))
+            connection.query(
+                redis::cmd("XREVRANGE")
+                    .arg(stream)
+                    .arg("+")
+                    .arg("-")
+                    .arg("COUNT")
+                    .arg(count),
+            )
         })?;
         let entries = crate::reply::range(reply).map_err(|detail| {
             self.link.disconnect();
@@ -228,7 +268,9 @@ impl State {
                 .map(|(_, value)| value);
             if let Some(event_id) = event_id
                 && wanted.contains(event_id)
-                && let Some(uuid) = std::str::from_utf8(event_id).ok().and_then(|text| Uuid::parse_str(text).ok())
+                && let Some(uuid) = std::str::from_utf8(event_id)
+                    .ok()
+                    .and_then(|text| Uuid::parse_str(text).ok())
             {
                 found.entry(uuid).or_insert(entry.id);
             }
@@ -266,14 +308,16 @@ fn remember_unsure(unsure: &mut HashSet<Uuid>, messages: &[&BusMessage]) {
     unsure.extend(messages.iter().map(|message| message.metadata.id()));
 }
 
-/// Sends one `XADD` per message in a pipeline and reads every reply; returns the entry ids.
+/// Sends one `XADD` per message in a pipeline and reads every reply: each message's entry id,
+/// or the error Redis answered it with.
 fn send_pipelined(
     connection: &mut Connection,
     stream: &str,
     messages: &[&BusMessage],
     max_len: Option<usize>,
-) -> Result<Vec<String>, RedisError> {
-    let mut chunk = Vec::with_capacity(PIPELINE_CHUNK.min(256 + messages.iter().map(|m| m.data.len() + 256).sum::<usize>()));
+) -> Result<Vec<Result<String, RedisError>>, RedisError> {
+    let size: usize = messages.iter().map(|message| message.data.len() + 256).sum();
+    let mut chunk = Vec::with_capacity(size.min(PIPELINE_CHUNK + 1024));
     for message in messages {
         resp::xadd(&mut chunk, stream, max_len, message);
         if chunk.len() >= PIPELINE_CHUNK {
@@ -285,21 +329,14 @@ fn send_pipelined(
         connection.send(&chunk)?;
     }
     // Every reply is read, even after an error reply, to keep the connection in step.
-    let mut ids = Vec::with_capacity(messages.len());
-    let mut first_error = None;
+    let mut each = Vec::with_capacity(messages.len());
     for _ in messages {
         match entry_id(connection.receive()?) {
-            Ok(id) => ids.push(id),
-            Err(error) if error.code().is_some() => {
-                first_error.get_or_insert(error);
-            }
-            Err(error) => return Err(error),
+            Err(error) if error.code().is_none() => return Err(error),
+            one => each.push(one),
         }
     }
-    match first_error {
-        Some(error) => Err(error),
-        None => Ok(ids),
-    }
+    Ok(each)
 }
 
 /// The entry id in the reply to an `XADD`, or the error the server replied with. Anything but a
@@ -307,7 +344,10 @@ fn send_pipelined(
 pub(crate) fn entry_id(reply: Value) -> Result<String, RedisError> {
     match reply {
         Value::ServerError(error) => Err(error.into()),
-        Value::BulkString(bytes) => match std::str::from_utf8(&bytes).ok().map(|text| (text, text.parse::<EntryId>())) {
+        Value::BulkString(bytes) => match std::str::from_utf8(&bytes)
+            .ok()
+            .map(|text| (text, text.parse::<EntryId>()))
+        {
             Some((text, Ok(_))) if text.contains('-') => Ok(text.to_owned()),
             _ => Err(unexpected_reply("XADD", "an entry id", &Value::BulkString(bytes))),
         },
@@ -329,19 +369,36 @@ impl EventBusProducer for RedisProducer {
             .map_err(|error| ProduceError::new(stream, message, error))
     }
 
-    fn send_batch(&self, stream: &str, messages: &[BusMessage]) -> Result<(), ProduceError> {
-        match self.add_batch(stream, messages) {
-            Ok(_) => Ok(()),
-            Err(error) => Err(match messages.first() {
-                Some(first) => ProduceError::new(stream, first, error),
-                None => ProduceError {
-                    stream: stream.to_owned(),
-                    event_type: String::new(),
-                    event_id: String::new(),
-                    source: error.into(),
-                },
-            }),
+    fn send_batch(&self, stream: &str, messages: &[BusMessage]) -> Result<(), BatchError> {
+        let failures: Vec<(usize, ProduceError)> = match self.add_each(stream, messages, "XADD (pipelined)") {
+            Ok(each) => each
+                .into_iter()
+                .zip(messages)
+                .enumerate()
+                .filter_map(|(index, (one, message))| {
+                    one.err()
+                        .map(|error| (index, ProduceError::new(stream, message, error)))
+                })
+                .collect(),
+            Err(error) => {
+                let reason = error.to_string();
+                messages
+                    .iter()
+                    .enumerate()
+                    .map(|(index, message)| (index, ProduceError::new(stream, message, reason.clone())))
+                    .collect()
+            }
+        };
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(BatchError { failures })
         }
+    }
+
+    /// Redis Streams have no partitions: the key is not needed.
+    fn uses_keys(&self) -> bool {
+        false
     }
 }
 

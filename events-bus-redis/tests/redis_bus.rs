@@ -146,11 +146,13 @@ fn events_sent_on_a_signal_are_published_and_consumed_once() {
 
     let events = isolate_events().enable(&RUN_PUBLISHED).start();
     RUN_PUBLISHED.send_event(Published::new(run("run-2"))).unwrap();
+    binding.flush(Duration::from_secs(10)).unwrap();
     let produced = events.sent::<Published>()[0].clone();
     events.clear();
     assert_eq!(producer.stream_len("stage-runs").unwrap(), 1);
 
     assert_eq!(consumer.poll().unwrap(), 1);
+    binding.flush(Duration::from_secs(10)).unwrap();
     let received = events.sent::<Published>();
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].metadata(), produced.metadata());

@@ -6,11 +6,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use events_core::bus::{
-    BusMessage, ConfigError, Consumer, ConsumerError, ConsumerOptions, InMemoryBus, Outcome, ProducerConfig,
-    ProducerConfigLayer, StartFrom, StreamBackend, StreamEntry, TopicPrefix, connect_producer,
+    BusMessage, ConfigError, Consumer, ConsumerError, ConsumerOptions, Delivery, InMemoryBus, Outcome, ProducerConfig,
+    ProducerConfigLayer, StartFrom, StreamBackend, StreamEntry, TopicPrefix, connect_producer, connect_producer_with,
 };
 use events_core::prelude::*;
 use events_core::testing::isolate_events;
+
+/// How long a test waits for a background publisher to publish what was sent.
+const FLUSH: Duration = Duration::from_secs(10);
 
 /// A course run.
 #[event_data]
@@ -248,6 +251,7 @@ fn sending_an_event_publishes_it_to_each_enabled_topic_with_its_metadata_and_key
         Ok(())
     });
     RUN_PUBLISHED.send_event(event.clone()).unwrap();
+    binding.flush(FLUSH).unwrap();
     let metadata = captured.lock().unwrap().clone().unwrap();
 
     for stream in ["stage-runs", "stage-seats"] {
@@ -286,6 +290,7 @@ fn the_message_key_is_the_text_of_the_key_field() {
         .unwrap();
     let binding = connect_producer(&config, recorder.clone(), &TopicPrefix::none()).unwrap();
     RUN_RELAYED.send_event(Relayed::new(run("run-9"))).unwrap();
+    binding.flush(FLUSH).unwrap();
     let mut keys = recorder.0.lock().unwrap().clone();
     keys.sort();
     assert_eq!(
@@ -347,7 +352,8 @@ fn a_topic_that_fails_does_not_keep_the_event_from_the_other_topics() {
         .unwrap()
         .publish("com.example.learning.run.fanned.v1", "third", "run.run_id")
         .unwrap();
-    let binding = connect_producer(&config, broker.clone(), &TopicPrefix::none()).unwrap();
+    // Published on the sender's thread, so that the send's responses carry the broker's answer.
+    let binding = connect_producer_with(&config, broker.clone(), &TopicPrefix::none(), Delivery::Direct).unwrap();
 
     let responses = RUN_FANNED.send_event(Fanned::new(run("run-1"))).unwrap();
 
@@ -381,6 +387,7 @@ fn a_consumer_resends_events_with_the_producer_metadata_and_does_not_republish_t
 
     let events = isolate_events().enable(&RUN_CONSUMED).start();
     RUN_CONSUMED.send_event(Consumed::new(run("run-2"))).unwrap();
+    binding.flush(FLUSH).unwrap();
     let produced = events.sent::<Consumed>()[0].clone();
     events.clear();
 
@@ -649,6 +656,8 @@ fn two_producers_bound_to_one_event_each_publish_and_unbind_their_own() {
     assert_ne!(first.receiver_id(), second.receiver_id());
 
     RUN_TWICE_BOUND.send_event(TwiceBound::new(run("r"))).unwrap();
+    first.flush(FLUSH).unwrap();
+    second.flush(FLUSH).unwrap();
     assert_eq!(
         (first_bus.entries("runs").len(), second_bus.entries("runs").len()),
         (1, 1)
@@ -656,6 +665,7 @@ fn two_producers_bound_to_one_event_each_publish_and_unbind_their_own() {
 
     first.unbind();
     RUN_TWICE_BOUND.send_event(TwiceBound::new(run("r"))).unwrap();
+    second.flush(FLUSH).unwrap();
     assert_eq!(
         (first_bus.entries("runs").len(), second_bus.entries("runs").len()),
         (1, 2)

@@ -56,6 +56,7 @@ pages! {
     decisions_consumer_start_and_dead_letters => "../../docs/decisions/0007-consumer-start-and-dead-letters.md",
     decisions_own_redis_reply_reader => "../../docs/decisions/0008-own-redis-reply-reader.md",
     decisions_non_finite_doubles_as_strings_in_json => "../../docs/decisions/0009-non-finite-doubles-as-strings-in-json.md",
+    decisions_background_publisher => "../../docs/decisions/0010-background-publisher.md",
 }
 
 #[cfg(test)]

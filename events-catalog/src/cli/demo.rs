@@ -117,7 +117,7 @@ pub(crate) fn run_with<B: StreamBackend>(
     let binding = connect_producer(&config, producer, prefix)?;
     writeln!(
         out,
-        "   event bus producer connected: {} -> stream `{stream}` on {bus_name}",
+        "   event bus producer connected (publishing off the sender's thread): {} -> stream `{stream}` on {bus_name}",
         info.event_type
     )?;
 
@@ -152,7 +152,13 @@ pub(crate) fn run_with<B: StreamBackend>(
             outcome_text(response.outcome())
         )?;
     }
-    writeln!(out, "   stream `{stream}` now holds {}", entries(stream_len(&stream)))?;
+    // The producer publishes from a background thread; wait until it has.
+    binding.flush(Duration::from_secs(10))?;
+    writeln!(
+        out,
+        "   published by the background publisher: stream `{stream}` now holds {}",
+        entries(stream_len(&stream))
+    )?;
 
     writeln!(out, "4. receive")?;
     let mut consumer = Consumer::new(

@@ -184,6 +184,11 @@ impl EventBusProducer for InMemoryBus {
         self.add(stream, fields);
         Ok(())
     }
+
+    /// The in-memory bus keeps the Redis entry layout, which has no key.
+    fn uses_keys(&self) -> bool {
+        false
+    }
 }
 
 /// One consumer of a group on the [`InMemoryBus`].

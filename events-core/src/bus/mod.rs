@@ -2,7 +2,11 @@
 //!
 //! A service publishes the events named in its [`ProducerConfig`] (the Rust form of
 //! `EVENT_BUS_PRODUCER_CONFIG`): [`connect_producer`] connects a receiver to each configured
-//! signal that encodes the event in Avro and hands it to an [`EventBusProducer`]. A consuming
+//! signal that encodes the event in Avro and queues it for a background [`Publisher`], which
+//! hands it to an [`EventBusProducer`] from its own thread, pipelining what is queued; a send
+//! never waits for the broker (unless the queue is full and the policy says to wait), and
+//! [`ProducerBinding::flush`] waits until what was sent is published. [`Delivery::Direct`]
+//! publishes on the sender's thread instead. A consuming
 //! service runs a [`Consumer`] on a topic: each entry is decoded and re-sent on its signal with
 //! the producer's metadata, so local receivers run as if the event had happened here, and the
 //! event is marked as coming from the bus so that it is not published again.
@@ -39,7 +43,8 @@
 //! );
 //!
 //! let login = LoginData::builder().username("ada").build();
-//! SESSION_RESUMED.send_event(SessionResumed::new(login))?;
+//! SESSION_RESUMED.send_event(SessionResumed::new(login))?; // queued, published in the background
+//! binding.flush(std::time::Duration::from_secs(5))?;
 //! assert_eq!(bus.entries("sessions").len(), 1);
 //!
 //! // The consumer re-sends the event; the producer does not publish it a second time.
@@ -56,16 +61,20 @@ mod entry_id;
 mod memory;
 mod message;
 mod producer;
+mod publisher;
 
 pub use config::{ConfigError, ProducerConfig, ProducerConfigLayer, TopicConfig, TopicLayer, TopicPrefix};
 pub use consumer::{
     Consumer, ConsumerError, ConsumerOptions, ConsumerStats, DEAD_LETTER_SUFFIX, Handled, Interrupt, Outcome,
-    ShutdownHandle,
-    StartFrom, StreamBackend, dead_letter_fields, dead_letter_stream, deliver,
+    ShutdownHandle, StartFrom, StreamBackend, dead_letter_fields, dead_letter_stream, deliver,
 };
 pub use entry_id::{EntryId, InvalidEntryId};
 pub use memory::{InMemoryBus, InMemoryConsumer};
 pub use message::{BusMessage, DATA_FIELD, EntryError, HEADER_FIELDS, StreamEntry};
 pub use producer::{
-    EventBusProducer, PRODUCER_RECEIVER_ID, ProduceError, ProducerBinding, PublishError, connect_producer,
+    BatchError, Delivery, EventBusProducer, PRODUCER_RECEIVER_ID, ProduceError, ProducerBinding, PublishError,
+    connect_producer, connect_producer_with,
+};
+pub use publisher::{
+    EnqueueError, FlushTimeout, PublishObserver, PublishReport, Publisher, PublisherOptions, PublisherStats, WhenFull,
 };

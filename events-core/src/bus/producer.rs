@@ -3,22 +3,92 @@
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use crate::receiver::{BoxError, ReceiverId};
 use crate::registry::{self, AnySignal, ErasedEvent, ErasedReceiver};
 
 use super::config::{ConfigError, ProducerConfig, TopicPrefix};
 use super::message::BusMessage;
+use super::publisher::{FlushTimeout, Publisher, PublisherOptions, PublisherStats};
 
 /// A broker client that publishes messages: the in-memory bus, Redis Streams, …
 pub trait EventBusProducer: Send + Sync + 'static {
     /// Publishes `message` to `stream` (the topic with its prefix applied).
     fn send(&self, stream: &str, message: &BusMessage) -> Result<(), ProduceError>;
 
-    /// Publishes several messages to `stream`, in order. Brokers that can pipeline override
-    /// this; the default sends one by one.
-    fn send_batch(&self, stream: &str, messages: &[BusMessage]) -> Result<(), ProduceError> {
-        messages.iter().try_for_each(|message| self.send(stream, message))
+    /// Publishes several messages to `stream`, in order, and says which were not published.
+    /// Brokers that can pipeline override this; the default sends one by one and stops at the
+    /// first failure, counting the messages after it as not published, so that sending those
+    /// again keeps the order.
+    fn send_batch(&self, stream: &str, messages: &[BusMessage]) -> Result<(), BatchError> {
+        for (index, message) in messages.iter().enumerate() {
+            if let Err(error) = self.send(stream, message) {
+                return Err(BatchError::from_first_failure(stream, messages, index, error));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the broker uses message keys (to partition a topic); when it does not, the key
+    /// is not computed for each event.
+    fn uses_keys(&self) -> bool {
+        true
+    }
+}
+
+/// Messages of a batch that were not published, each with its error; the others were.
+#[derive(Debug)]
+pub struct BatchError {
+    /// The index in the batch of each message not published, in order, with the error.
+    pub failures: Vec<(usize, ProduceError)>,
+}
+
+impl BatchError {
+    /// The failure of `messages[index]`, with every message after it counted as not published
+    /// for the same reason.
+    pub fn from_first_failure(stream: &str, messages: &[BusMessage], index: usize, error: ProduceError) -> Self {
+        let reason = error.to_string();
+        let mut failures = Vec::with_capacity(messages.len() - index);
+        failures.push((index, error));
+        for (later, message) in messages.iter().enumerate().skip(index + 1) {
+            let why = format!("not sent after an earlier message failed: {reason}");
+            failures.push((later, ProduceError::new(stream, message, why)));
+        }
+        BatchError { failures }
+    }
+}
+
+impl fmt::Display for BatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.failures.first() {
+            Some((_, first)) => write!(f, "{} messages not published; the first: {first}", self.failures.len()),
+            None => f.write_str("no message failed"),
+        }
+    }
+}
+
+impl std::error::Error for BatchError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.failures.first().map(|(_, failure)| failure as _)
+    }
+}
+
+/// How a bound producer publishes the events sent on its signals.
+#[derive(Debug, Clone)]
+pub enum Delivery {
+    /// `send_event` queues the encoded message for a background [`Publisher`], which
+    /// publishes it from its own thread: sends never wait for the broker, unless the queue is
+    /// full (see [`PublisherOptions::when_full`]). The default.
+    Background(PublisherOptions),
+    /// `send_event` publishes on the sender's thread and returns the broker's answer in its
+    /// responses.
+    Direct,
+}
+
+impl Default for Delivery {
+    fn default() -> Self {
+        Delivery::Background(PublisherOptions::default())
     }
 }
 
@@ -101,47 +171,105 @@ pub const PRODUCER_RECEIVER_ID: &str = "events_core::bus::producer";
 
 /// Connects `producer` to the signal of every event type in `config`, so that each event sent
 /// in this process is published to its enabled topics, as the Python library's
-/// `general_signal_handler` does.
-///
-/// Events that arrived from the bus (re-sent by a consumer) are not published again. A failure
-/// to publish to one topic does not keep the event from the others; the failures are the
-/// producer receiver's error, a [`PublishError`]: logged and returned in the send's responses.
-/// The returned [`ProducerBinding`] disconnects the producer when [`unbind`](ProducerBinding::unbind)
-/// is called; dropping it leaves the producer connected.
+/// `general_signal_handler` does, through a background [`Publisher`] with the default
+/// [`PublisherOptions`]: see [`connect_producer_with`].
 pub fn connect_producer(
     config: &ProducerConfig,
     producer: Arc<dyn EventBusProducer>,
     prefix: &TopicPrefix,
 ) -> Result<ProducerBinding, ConfigError> {
+    connect_producer_with(config, producer, prefix, Delivery::default())
+}
+
+/// Connects `producer` to the signal of every event type in `config`, publishing as `delivery`
+/// says.
+///
+/// Events that arrived from the bus (re-sent by a consumer) are not published again. A failure
+/// to publish to one topic does not keep the event from the others; the failures are the
+/// producer receiver's error, a [`PublishError`]: logged and returned in the send's responses.
+/// With [`Delivery::Background`] the send's failures are those of queueing (the queue full,
+/// the publisher shut down); the broker's failures are retried and reported by the publisher.
+///
+/// The returned [`ProducerBinding`] flushes the publisher's queue and disconnects the producer
+/// when [`unbind`](ProducerBinding::unbind) is called; dropping it leaves the producer
+/// connected.
+pub fn connect_producer_with(
+    config: &ProducerConfig,
+    producer: Arc<dyn EventBusProducer>,
+    prefix: &TopicPrefix,
+    delivery: Delivery,
+) -> Result<ProducerBinding, ConfigError> {
     static BINDINGS: AtomicU64 = AtomicU64::new(1);
     let receiver_id = format!("{PRODUCER_RECEIVER_ID}#{}", BINDINGS.fetch_add(1, Ordering::Relaxed));
+    let publisher = match delivery {
+        Delivery::Background(options) => Some(Arc::new(Publisher::start(Arc::clone(&producer), options))),
+        Delivery::Direct => None,
+    };
+    let sink = match &publisher {
+        Some(publisher) => Sink::Queue(Arc::clone(publisher)),
+        None => Sink::Broker(Arc::clone(&producer)),
+    };
+    let with_keys = producer.uses_keys();
     let mut bound = Vec::new();
     for event_type in config.event_types() {
         let signal = registry::get_signal_by_type(event_type).map_err(|error| ConfigError::Event {
             event_type: event_type.to_owned(),
             message: error.to_string(),
         })?;
-        let routes: Vec<(String, String)> = config
+        let routes: Vec<(Arc<str>, String)> = config
             .enabled_topics(event_type)
-            .map(|(topic, topic_config)| (prefix.full_topic(topic), topic_config.event_key_field.clone()))
+            .map(|(topic, topic_config)| {
+                (
+                    Arc::from(prefix.full_topic(topic)),
+                    topic_config.event_key_field.clone(),
+                )
+            })
             .collect();
         if routes.is_empty() {
             continue;
         }
-        let receiver = publishing_receiver(signal, routes, Arc::clone(&producer))?;
+        let receiver = publishing_receiver(signal, routes, sink.clone(), with_keys)?;
         signal.connect_erased(ReceiverId::from(receiver_id.clone()), receiver);
         bound.push(signal);
     }
     Ok(ProducerBinding {
         receiver_id,
         signals: bound,
+        publisher,
     })
+}
+
+/// Where a bound producer's receiver hands the messages.
+#[derive(Clone)]
+enum Sink {
+    Queue(Arc<Publisher>),
+    Broker(Arc<dyn EventBusProducer>),
+}
+
+impl Sink {
+    fn publish(&self, stream: &Arc<str>, message: BusMessage) -> Result<(), ProduceError> {
+        match self {
+            Sink::Queue(publisher) => {
+                let (event_type, event_id) = (message.metadata.event_type().to_owned(), message.metadata.id());
+                publisher
+                    .enqueue(Arc::clone(stream), message)
+                    .map_err(|error| ProduceError {
+                        stream: stream.to_string(),
+                        event_type,
+                        event_id: event_id.to_string(),
+                        source: error.into(),
+                    })
+            }
+            Sink::Broker(producer) => producer.send(stream, &message),
+        }
+    }
 }
 
 fn publishing_receiver(
     signal: &'static dyn AnySignal,
-    routes: Vec<(String, String)>,
-    producer: Arc<dyn EventBusProducer>,
+    routes: Vec<(Arc<str>, String)>,
+    sink: Sink,
+    with_keys: bool,
 ) -> Result<ErasedReceiver, ConfigError> {
     let info = signal.info();
     let codec = info.codec.ok_or_else(|| ConfigError::Event {
@@ -161,15 +289,26 @@ fn publishing_receiver(
         // Every topic is tried, as the Python producer handles each topic on its own: one
         // broker refusing a stream must not keep the event from the others.
         let mut failures = Vec::new();
-        for (stream, key_field) in &routes {
+        let mut data = Some(data);
+        for (index, (stream, key_field)) in routes.iter().enumerate() {
+            // The last topic takes the encoding itself; the others a copy.
+            let data = if index + 1 == routes.len() {
+                data.take().unwrap_or_default()
+            } else {
+                data.clone().unwrap_or_default()
+            };
             let message = BusMessage {
                 metadata: event.metadata.clone(),
-                data: data.clone(),
-                key: (codec.field_text_any)(event.data, key_field),
+                data,
+                key: if with_keys {
+                    (codec.field_text_any)(event.data, key_field)
+                } else {
+                    None
+                },
             };
-            match producer.send(stream, &message) {
-                Ok(()) => tracing::debug!(event_type = info.event_type, event_id = %event.metadata.id(),
-                    stream = %stream, "event published"),
+            match sink.publish(stream, message) {
+                Ok(()) => tracing::trace!(event_type = info.event_type, event_id = %event.metadata.id(),
+                    stream = %stream, "event handed to the producer"),
                 Err(error) => failures.push(error),
             }
         }
@@ -184,12 +323,14 @@ fn publishing_receiver(
     }))
 }
 
-/// The signals a producer is connected to; see [`connect_producer`].
+/// The signals a producer is connected to, and its background publisher; see
+/// [`connect_producer`].
 #[derive(Debug)]
-#[must_use = "keep the binding to be able to disconnect the producer"]
+#[must_use = "keep the binding to be able to flush and disconnect the producer"]
 pub struct ProducerBinding {
     receiver_id: String,
     signals: Vec<&'static dyn AnySignal>,
+    publisher: Option<Arc<Publisher>>,
 }
 
 impl ProducerBinding {
@@ -203,10 +344,36 @@ impl ProducerBinding {
         &self.receiver_id
     }
 
-    /// Disconnects the producer from every signal.
+    /// Waits until every event sent so far has been published (or given up and reported), for
+    /// at most `timeout`; at once with [`Delivery::Direct`].
+    pub fn flush(&self, timeout: Duration) -> Result<(), FlushTimeout> {
+        match &self.publisher {
+            Some(publisher) => publisher.flush(timeout),
+            None => Ok(()),
+        }
+    }
+
+    /// What the background publisher has done; `None` with [`Delivery::Direct`].
+    pub fn stats(&self) -> Option<PublisherStats> {
+        self.publisher.as_ref().map(|publisher| publisher.stats())
+    }
+
+    /// Disconnects the producer from every signal, then publishes what is queued for at most
+    /// five seconds and stops the publisher (messages still unpublished then are given up and
+    /// reported).
     pub fn unbind(self) {
-        for signal in self.signals {
+        let _ = self.shutdown(Duration::from_secs(5));
+    }
+
+    /// Disconnects the producer from every signal, publishes what is queued for at most
+    /// `timeout`, and stops the publisher.
+    pub fn shutdown(self, timeout: Duration) -> Result<(), FlushTimeout> {
+        for signal in &self.signals {
             signal.disconnect(&self.receiver_id);
+        }
+        match &self.publisher {
+            Some(publisher) => publisher.shutdown(timeout),
+            None => Ok(()),
         }
     }
 }
