@@ -7,11 +7,12 @@
 //! round-trip properties, and a violation panics with a message saying which one.
 
 use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Display;
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
 
-use events_core::bus::{BusMessage, EntryId, ProducerConfig, ProducerConfigLayer, StreamEntry};
+use events_core::bus::{BusMessage, ConfigError, EntryId, ProducerConfig, ProducerConfigLayer, StreamEntry};
 use events_core::chrono::{DateTime, Datelike, Utc};
 use events_core::datetime::{IsoFormat, parse_isoformat, to_isoformat};
 use events_core::keys::{
@@ -171,7 +172,8 @@ fn hex(bytes: &[u8]) -> String {
 ///
 /// If the payload decodes, its re-encoding is a fixed point: it decodes again, to the same value
 /// (the same `to_dict` JSON), and re-encodes to the same bytes. The decoded value's JSON encodes
-/// to those bytes too (`avro decode | avro encode` on the command line). The input itself need
+/// to those bytes too (`avro decode | avro encode` on the command line), but for the bits of NaNs,
+/// which JSON does not carry (`"NaN"` reads back as Python's NaN). The input itself need
 /// not be canonical (negative block counts, several blocks, unsorted or repeated map keys), so
 /// it is not compared with its re-encoding.
 pub(crate) fn avro(data: &[u8]) {
@@ -208,12 +210,18 @@ pub(crate) fn avro(data: &[u8]) {
     let from_json = target
         .json_to_avro(json.clone())
         .unwrap_or_else(|error| panic!("{event_type}: the decoded payload's JSON {json} does not encode: {error}"));
-    assert!(
-        from_json == first,
-        "{event_type}: the decoded payload's JSON {json} encodes to {}, not {}",
-        hex(&from_json),
-        hex(&first)
-    );
+    if from_json != first {
+        // JSON has one NaN, `"NaN"`, read back as the bits of Python's `float('nan')`, so a NaN
+        // with other bits (a sign, a payload) comes back from JSON as another double
+        // (docs/decisions/0009): the bytes may differ there, and only there.
+        let again = target.avro_to_json(&from_json);
+        assert!(
+            json.to_string().contains("\"NaN\"") && again.as_ref() == Ok(&json),
+            "{event_type}: the decoded payload's JSON {json} encodes to {}, not {}",
+            hex(&from_json),
+            hex(&first)
+        );
+    }
 }
 
 /// Target `json`: byte 0 selects the event (see [`select`]; the high bit is ignored), the rest
@@ -542,25 +550,27 @@ pub(crate) fn keys(data: &[u8]) {
 /// `time` is a datetime Python can hold (years 1 to 9999, whole microseconds) and its
 /// `isoformat()` text parses back to it.
 fn check_time(time: DateTime<Utc>, origin: &str) {
-    let text = to_isoformat(&time);
     assert!(
         (1..=9999).contains(&time.year()),
-        "{origin}: {text} is outside the years Python's datetime can hold"
+        "{origin}: {time:?} is outside the years Python's datetime can hold"
     );
+    let text =
+        to_isoformat(&time).unwrap_or_else(|error| panic!("{origin}: an accepted datetime does not format: {error}"));
     assert_eq!(
         time.timestamp_subsec_nanos() % 1_000,
         0,
         "{origin}: {text} has sub-microsecond precision"
     );
-    assert_eq!(
-        IsoFormat::new(&time).as_str(),
-        text,
-        "{origin}: IsoFormat and to_isoformat differ"
-    );
+    let iso = IsoFormat::new(&time).unwrap_or_else(|error| panic!("{origin}: IsoFormat refuses {text}: {error}"));
+    assert_eq!(iso.as_str(), text, "{origin}: IsoFormat and to_isoformat differ");
     let again = parse_isoformat(&text)
         .unwrap_or_else(|error| panic!("{origin}: isoformat text {text:?} does not parse: {error}"));
     assert_eq!(again, time, "{origin}: {text:?} parses to another instant");
-    assert_eq!(to_isoformat(&again), text, "{origin}: {text:?} is not a fixed point");
+    assert_eq!(
+        to_isoformat(&again).ok().as_deref(),
+        Some(text.as_str()),
+        "{origin}: {text:?} is not a fixed point"
+    );
 }
 
 /// Target `datetime`: the input, as UTF-8 (invalid sequences replaced), through
@@ -711,41 +721,53 @@ fn check_layer(layer: &ProducerConfigLayer, built: Option<ProducerConfig>, forma
     }
 }
 
+/// Whether every event type of `layer` is one of the registry's.
+fn only_known_event_types(layer: &ProducerConfigLayer) -> bool {
+    static KNOWN: OnceLock<BTreeSet<&'static str>> = OnceLock::new();
+    let known = KNOWN.get_or_init(|| all_events().iter().map(|signal| signal.event_type()).collect());
+    serde_json::from_str::<BTreeMap<String, Value>>(&layer.to_json())
+        .is_ok_and(|events| events.keys().all(|event_type| known.contains(event_type.as_str())))
+}
+
 /// Target `producer_config`: the input, as UTF-8 (invalid sequences replaced), read both as JSON
 /// (`EVENT_BUS_PRODUCER_CONFIG`) and as TOML, as a layer and as a validated configuration.
 ///
-/// `ProducerConfig::from_json`/`from_toml` accept exactly what reads as a layer and builds; a
-/// layer's JSON reads back to the same layer; a configuration survives a round trip through a
-/// layer and JSON.
+/// A layer's JSON reads back to the same layer; a configuration (`ProducerConfig::from_json`/
+/// `from_toml`) survives a round trip through a layer and JSON and builds again from its layer.
 pub(crate) fn producer_config(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
-    for (format, layer, config) in [
-        (
-            "JSON",
-            ProducerConfigLayer::from_json(&text),
-            ProducerConfig::from_json(&text),
-        ),
-        (
-            "TOML",
-            ProducerConfigLayer::from_toml(&text),
-            ProducerConfig::from_toml(&text),
-        ),
-    ] {
-        match layer {
+    type Read<T> = fn(&str) -> Result<T, ConfigError>;
+    let formats: [(&str, Read<ProducerConfigLayer>, Read<ProducerConfig>); 2] = [
+        ("JSON", ProducerConfigLayer::from_json, ProducerConfig::from_json),
+        ("TOML", ProducerConfigLayer::from_toml, ProducerConfig::from_toml),
+    ];
+    for (format, read_layer, read_config) in formats {
+        match read_layer(&text) {
             Ok(layer) => {
-                // Building looks every event type up in the registry, which for an unknown type
-                // ranks all known types by edit distance: once per layer is enough.
-                let built = layer.clone().build().ok();
-                assert_eq!(
-                    config.ok(),
-                    built,
-                    "{format}: ProducerConfig::from_* differs from reading a layer and building it"
-                );
-                check_layer(&layer, built, format);
+                // `ProducerConfig::from_*` reads the layer again and builds it. Building looks
+                // every event type up in the registry, which for an unknown type ranks all
+                // known types by edit distance: most of the time of a run, as the fuzzer makes
+                // up event types. Layers with unknown types are built only from short texts.
+                if text.len() > 64 && !only_known_event_types(&layer) {
+                    check_layer(&layer, None, format);
+                    continue;
+                }
+                let config = read_config(&text);
+                if let Err(error) = &config {
+                    let _ = error.to_string();
+                }
+                check_layer(&layer, config.ok(), format);
             }
             Err(error) => {
                 let _ = error.to_string();
-                assert!(config.is_err(), "{format}: the configuration reads but not as a layer");
+                // `ProducerConfig::from_*` reads the layer first, so it refuses the text too:
+                // checked only for short texts, to keep the target fast.
+                if text.len() < 64 {
+                    assert!(
+                        read_config(&text).is_err(),
+                        "{format}: the configuration reads but not as a layer"
+                    );
+                }
             }
         }
     }
