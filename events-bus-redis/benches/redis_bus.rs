@@ -4,8 +4,15 @@
 //!   plain socket and its reply read, the floor for publishing one event;
 //! - `produce/one_by_one`: [`RedisProducer::add`] of a ready message (fields formatted, command
 //!   encoded, one round trip);
-//! - `produce/signal_send`: `send_event` on a signal with the producer connected (metadata, Avro
-//!   encoding and the round trip);
+//! - `xadd/redis_benchmark_limit` (printed, not a criterion figure): what `redis-benchmark -P 64`
+//!   gets from the same server for an `XADD` of the same fields, the broker's own limit;
+//! - `produce/signal_send_direct`: `send_event` on a signal with the producer connected in
+//!   [`Delivery::Direct`] mode (metadata, Avro encoding and the round trip, on the sender's thread);
+//! - `publish/background_signal_send`: sustained throughput of `send_event` with the producer
+//!   connected through the background publisher, each sample ending when the publisher has
+//!   published everything (`flush`);
+//! - `publish/background_send_cost`: what one `send_event` costs the sender with the background
+//!   publisher (the flush after each sample is not timed);
 //! - `produce/batch_1000`: [`RedisProducer::add_batch`] of 1000 messages, one pipeline;
 //! - `consume/no_op_receiver/batch_*`: the core consumer loop over [`RedisStream`] reading a
 //!   backlog of 10,000 entries, decoding each and re-sending it to one no-op receiver.
@@ -21,8 +28,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use events_bus_redis::testing::RedisServer;
 use events_bus_redis::{RedisOptions, RedisProducer, RedisStream};
 use events_core::bus::{
-    BusMessage, Consumer, ConsumerOptions, EventBusProducer, InMemoryBus, ProducerConfig, StartFrom, StreamBackend,
-    TopicPrefix, connect_producer,
+    BusMessage, Consumer, ConsumerOptions, Delivery, EventBusProducer, InMemoryBus, ProducerConfig, PublisherOptions,
+    StartFrom, StreamBackend, TopicPrefix, connect_producer_with,
 };
 use events_core::prelude::*;
 use std::io::{Read, Write};
@@ -89,7 +96,22 @@ pub struct Enrolled {
     enrollment: Enrollment,
 }
 
+/// Emitted in the background publishing benchmarks: a signal of its own, so that no other
+/// benchmark's producer is bound to it.
+#[open_edx_event(
+    type = "com.example.learning.bench.published.v1",
+    key_field = "enrollment.course.course_key"
+)]
+pub struct Published {
+    /// The enrollment.
+    enrollment: Enrollment,
+}
+
 const BACKLOG: usize = 10_000;
+
+fn published(n: i64) -> Published {
+    Published::new(enrolled(n).enrollment().clone())
+}
 
 fn enrolled(n: i64) -> Enrolled {
     let pii = PersonalData::builder()
@@ -161,6 +183,7 @@ fn produce(c: &mut Criterion) {
         })
     });
     group.finish();
+    redis_benchmark_limit(&server, &one);
 
     let mut group = c.benchmark_group("produce");
     group.throughput(Throughput::Elements(1));
@@ -171,9 +194,9 @@ fn produce(c: &mut Criterion) {
     let config = ProducerConfig::default()
         .publish(Enrolled::EVENT_TYPE, "signal", "enrollment.course.course_key")
         .unwrap();
-    let binding = connect_producer(&config, producer.clone(), &TopicPrefix::none()).unwrap();
+    let binding = connect_producer_with(&config, producer.clone(), &TopicPrefix::none(), Delivery::Direct).unwrap();
     let event = enrolled(2);
-    group.bench_function("signal_send", |b| {
+    group.bench_function("signal_send_direct", |b| {
         b.iter(|| {
             let responses = BENCH_ENROLLED.send_event(event.clone()).unwrap();
             assert!(responses.all_ok());
@@ -187,6 +210,103 @@ fn produce(c: &mut Criterion) {
         b.iter(|| black_box(producer.add_batch("batch", &batch).unwrap()))
     });
     group.finish();
+}
+
+/// Runs `redis-benchmark -P 64` on the server with an `XADD` of `message`'s fields and prints
+/// the requests per second, the limit the publishing benchmarks are compared with. The Avro
+/// payload is replaced by as many printable bytes, since command-line arguments cannot carry
+/// NUL bytes; the size is what matters to Redis.
+fn redis_benchmark_limit(server: &RedisServer, message: &BusMessage) {
+    let mut args: Vec<String> = ["-p", &server.port().to_string(), "-P", "64", "-n", "500000", "-q"]
+        .iter()
+        .map(|arg| arg.to_string())
+        .collect();
+    args.extend(["XADD", "limit", "MAXLEN", "~", "10000", "*"].map(String::from));
+    for (name, value) in message.to_fields() {
+        args.push(name.to_owned());
+        args.push(if name == "event_data" {
+            "x".repeat(value.len())
+        } else {
+            String::from_utf8_lossy(&value).into_owned()
+        });
+    }
+    match std::process::Command::new("redis-benchmark").args(&args).output() {
+        Ok(output) if output.status.success() => {
+            let text = String::from_utf8_lossy(&output.stdout);
+            // The last report line: `XADD limit ...: 565610.44 requests per second, p50=…`.
+            let rate = text.rsplit(['\r', '\n']).find_map(|line| {
+                line.split_once(": ")
+                    .and_then(|(_, rest)| rest.split(' ').next()?.parse::<f64>().ok())
+            });
+            match rate {
+                Some(rate) => eprintln!("xadd/redis_benchmark_limit: {rate:.0} XADD/s (redis-benchmark -P 64)"),
+                None => eprintln!("xadd/redis_benchmark_limit: unreadable output: {text}"),
+            }
+        }
+        Ok(output) => eprintln!(
+            "xadd/redis_benchmark_limit: redis-benchmark failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ),
+        Err(error) => eprintln!("xadd/redis_benchmark_limit: skipped, no redis-benchmark ({error})"),
+    }
+}
+
+fn publish(c: &mut Criterion) {
+    let Some(server) = server() else { return };
+    let producer = Arc::new(RedisProducer::from_url(&server.url()).unwrap());
+    let config = ProducerConfig::default()
+        .publish(Published::EVENT_TYPE, "background", "enrollment.course.course_key")
+        .unwrap();
+    let options = PublisherOptions {
+        capacity: 1_000_000,
+        ..PublisherOptions::default()
+    };
+    let binding = connect_producer_with(
+        &config,
+        producer.clone(),
+        &TopicPrefix::none(),
+        Delivery::Background(options),
+    )
+    .unwrap();
+    let event = published(3);
+    let flush = Duration::from_secs(60);
+
+    let mut group = c.benchmark_group("publish");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("background_signal_send", |b| {
+        b.iter_custom(|iters| {
+            let started = Instant::now();
+            for _ in 0..iters {
+                let responses = BENCH_PUBLISHED.send_event(event.clone()).unwrap();
+                assert!(responses.all_ok());
+            }
+            binding.flush(flush).unwrap();
+            started.elapsed()
+        })
+    });
+    group.bench_function("background_send_cost", |b| {
+        b.iter_custom(|iters| {
+            let mut sending = Duration::ZERO;
+            // In rounds that fit the queue, each followed by an untimed flush.
+            let mut left = iters;
+            while left > 0 {
+                let round = left.min(100_000);
+                let started = Instant::now();
+                for _ in 0..round {
+                    let responses = BENCH_PUBLISHED.send_event(event.clone()).unwrap();
+                    assert!(responses.all_ok());
+                }
+                sending += started.elapsed();
+                binding.flush(flush).unwrap();
+                left -= round;
+            }
+            sending
+        })
+    });
+    group.finish();
+    let stats = binding.stats().unwrap();
+    assert_eq!(stats.accepted, stats.published, "{stats:?}");
+    binding.unbind();
 }
 
 fn consume(c: &mut Criterion) {
@@ -297,5 +417,5 @@ fn consume(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, produce, consume);
+criterion_group!(benches, produce, publish, consume);
 criterion_main!(benches);

@@ -213,6 +213,29 @@ impl RedisServer {
         }
     }
 
+    /// Freezes the server (`SIGSTOP`), as a stalled host would: connections stay open and
+    /// accept bytes, nothing is answered until [`resume`](Self::resume).
+    pub fn pause(&mut self) -> io::Result<()> {
+        self.signal("-STOP")
+    }
+
+    /// Lets a [`pause`](Self::pause)d server run again (`SIGCONT`).
+    pub fn resume(&mut self) -> io::Result<()> {
+        self.signal("-CONT")
+    }
+
+    fn signal(&mut self, signal: &str) -> io::Result<()> {
+        let Some(child) = &self.child else {
+            return Err(io::Error::new(io::ErrorKind::NotFound, "the server is not running"));
+        };
+        let status = Command::new("kill").arg(signal).arg(child.id().to_string()).status()?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(io::Error::other(format!("kill {signal} exited with {status}")))
+        }
+    }
+
     /// Starts the server again on the same port and data directory (after [`kill`](Self::kill));
     /// a persistent server comes back with its data.
     pub fn restart(&mut self) -> io::Result<()> {
