@@ -2,15 +2,17 @@
 
 use std::any::Any;
 use std::io;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::avro::{DecodeError, Reader, event_schema};
-use crate::event::OpenEdxEvent;
+use crate::bus::ProducerHook;
+use crate::event::{Event, OpenEdxEvent};
 use crate::metadata::EventsMetadata;
-use crate::receiver::Responses;
+use crate::receiver::{ReceiverId, Responses};
 use crate::schema::Schema;
 
 /// An event that can travel on the event bus: every event not declared `unserializable`.
@@ -53,6 +55,21 @@ pub trait AvroEvent: OpenEdxEvent + Serialize + DeserializeOwned {
 
     /// Reads the data keys from `reader`, leaving it after them.
     fn decode_avro_fields(reader: &mut Reader<'_>) -> Result<Self, DecodeError>;
+
+    /// The text of the scalar at the dotted `path` (starting with a data key), as the Python
+    /// producer computes a message key (`str()` of the value, see
+    /// [`KeyText`](crate::key_field::KeyText)); `None` when the path does not lead to a
+    /// scalar. Generated: it follows the path through the payload's fields, without JSON.
+    fn key_text_at(&self, path: &str) -> Option<String> {
+        let _ = path;
+        None
+    }
+
+    /// The event's message key: [`key_text_at`](Self::key_text_at) its `key_field`; `None`
+    /// when it declares none.
+    fn key_text(&self) -> Option<String> {
+        Self::INFO.key_field.and_then(|path| self.key_text_at(path))
+    }
 
     /// The Avro encoding.
     fn to_avro(&self) -> Vec<u8> {
@@ -172,6 +189,11 @@ pub struct EventCodec {
     /// Decodes Avro bytes and re-sends the event on its signal with the given metadata, as an
     /// event bus consumer does.
     pub send_avro: fn(EventsMetadata, &[u8]) -> Result<Responses, DeliveryError>,
+    /// Connects a bound producer's receiver, typed for this event, to its signal under the
+    /// given id; returns whether it was newly connected. Used by
+    /// [`connect_producer`](crate::bus::connect_producer).
+    #[doc(hidden)]
+    pub bind_producer: fn(ReceiverId, Arc<ProducerHook>) -> bool,
 }
 
 impl EventCodec {
@@ -185,6 +207,7 @@ impl EventCodec {
             encode_any: encode_any::<T>,
             field_text_any: field_text_any::<T>,
             send_avro: send_avro::<T>,
+            bind_producer: bind_producer::<T>,
         }
     }
 }
@@ -200,19 +223,13 @@ fn encode_any<T: AvroEvent>(data: &dyn Any, out: &mut Vec<u8>) -> bool {
 }
 
 fn field_text_any<T: AvroEvent>(data: &dyn Any, path: &str) -> Option<String> {
-    let event = data.downcast_ref::<T>()?;
-    let json = event.to_json_value();
-    let mut value = &json;
-    for segment in path.split('.') {
-        value = value.get(segment)?;
-    }
-    match value {
-        Value::String(text) => Some(text.clone()),
-        // Python's str() of a bool.
-        Value::Bool(flag) => Some(if *flag { "True" } else { "False" }.to_owned()),
-        Value::Number(number) => Some(number.to_string()),
-        _ => None,
-    }
+    data.downcast_ref::<T>()?.key_text_at(path)
+}
+
+fn bind_producer<T: AvroEvent>(id: ReceiverId, hook: Arc<ProducerHook>) -> bool {
+    T::signal()
+        .connect(id, move |event: &Event<T>| hook.publish(event))
+        .is_new()
 }
 
 fn send_avro<T: AvroEvent>(metadata: EventsMetadata, bytes: &[u8]) -> Result<Responses, DeliveryError> {

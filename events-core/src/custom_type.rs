@@ -89,6 +89,12 @@ impl<T: CustomType> EventField for T {
         serializer.serialize_str(&self.to_text())
     }
 
+    /// A custom type (an opaque key, say) is keyed by its canonical text.
+    #[inline]
+    fn key_text_at(&self, path: &mut crate::field::KeyPath<'_>) -> Option<String> {
+        path.next().is_none().then(|| self.to_text().into_owned())
+    }
+
     fn deserialize_json<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = <Cow<'de, str>>::deserialize(deserializer)?;
         T::from_text(&text).map_err(|reason| de::Error::custom(format!("invalid {}: {reason}", T::TYPE_NAME)))

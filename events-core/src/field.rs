@@ -61,6 +61,27 @@ pub trait EventField: Clone + fmt::Debug + PartialEq + Send + Sync + 'static {
     fn normalize(self) -> Result<Self, DateTimeRangeError> {
         Ok(self)
     }
+
+    /// The text of the scalar at the dotted `path` inside this value (the rest of a
+    /// `key_field` path, segment by segment), as a message key is read: see
+    /// [`KeyText`](crate::key_field::KeyText). A scalar answers for the empty path; a record
+    /// passes the rest of the path to the field named by its first segment; a path that leads
+    /// nowhere, or into an optional value or a collection, has no key (`None`).
+    #[inline]
+    fn key_text_at(&self, path: &mut KeyPath<'_>) -> Option<String> {
+        let _ = path;
+        None
+    }
+}
+
+/// The segments of a dotted `key_field` path still to be followed, for
+/// [`EventField::key_text_at`].
+pub type KeyPath<'a> = std::str::Split<'a, char>;
+
+/// [`KeyText`](crate::key_field::KeyText) of a scalar when `path` has no segment left.
+#[inline]
+fn scalar_key_text<T: crate::key_field::KeyText + ?Sized>(value: &T, path: &mut KeyPath<'_>) -> Option<String> {
+    path.next().is_none().then(|| value.key_text())
 }
 
 /// Adapts an [`EventField`] to serde, so containers of fields can use serde's own
@@ -102,6 +123,11 @@ macro_rules! serde_native {
             fn deserialize_json<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 <$ty as Deserialize>::deserialize(deserializer)
             }
+
+            #[inline]
+            fn key_text_at(&self, path: &mut KeyPath<'_>) -> Option<String> {
+                scalar_key_text(self, path)
+            }
         }
     )*};
 }
@@ -119,6 +145,11 @@ const JSON_NAN: f64 = f64::from_bits(0x7ff8_0000_0000_0000);
 
 impl EventField for f64 {
     const SCHEMA: &'static Schema = &Schema::Double;
+
+    #[inline]
+    fn key_text_at(&self, path: &mut KeyPath<'_>) -> Option<String> {
+        scalar_key_text(self, path)
+    }
 
     #[inline]
     fn encode_avro(&self, out: &mut Vec<u8>) {
@@ -214,6 +245,11 @@ impl EventField for DateTime<Utc> {
     const NORMALIZES: bool = true;
 
     #[inline]
+    fn key_text_at(&self, path: &mut KeyPath<'_>) -> Option<String> {
+        scalar_key_text(self, path)
+    }
+
+    #[inline]
     fn normalize(self) -> Result<Self, DateTimeRangeError> {
         crate::datetime::check_range(&self)?;
         Ok(chrono::SubsecRound::trunc_subsecs(self, 6))
@@ -263,6 +299,11 @@ impl EventField for DateTime<Utc> {
 
 impl EventField for Uuid {
     const SCHEMA: &'static Schema = &Schema::Custom("UUID");
+
+    #[inline]
+    fn key_text_at(&self, path: &mut KeyPath<'_>) -> Option<String> {
+        scalar_key_text(self, path)
+    }
 
     fn encode_avro(&self, out: &mut Vec<u8>) {
         avro::write_str(out, self.hyphenated().encode_lower(&mut Uuid::encode_buffer()));

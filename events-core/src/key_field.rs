@@ -6,7 +6,90 @@
 //! evaluation can see. A path that does not resolve to a scalar makes the evaluation panic, and
 //! the compiler reports the panic message as an error at the `key_field` literal.
 
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
 use crate::schema::{RecordSchema, Schema};
+
+/// The text of a value that an event's `key_field` can lead to, as Python's `str(value)` gives
+/// it: what the Python producer uses as a message key. Strings and opaque keys as they are,
+/// `True`/`False`, integers in decimal, floats as `repr` writes them (`nan`, `inf`), UUIDs
+/// hyphenated and datetimes in `isoformat()`.
+///
+/// The macros call it on the field at `key_field` through the payload's getters, so an event's
+/// key is read without going through JSON or `Any`.
+///
+/// ```
+/// use events_core::key_field::KeyText;
+///
+/// assert_eq!(true.key_text(), "True");
+/// assert_eq!(1e16_f64.key_text(), "1e+16");
+/// assert_eq!("course-v1:a+b+c".key_text(), "course-v1:a+b+c");
+/// ```
+pub trait KeyText {
+    /// The text.
+    fn key_text(&self) -> String;
+}
+
+impl KeyText for str {
+    fn key_text(&self) -> String {
+        self.to_owned()
+    }
+}
+
+impl KeyText for String {
+    fn key_text(&self) -> String {
+        self.clone()
+    }
+}
+
+impl KeyText for bool {
+    fn key_text(&self) -> String {
+        if *self { "True" } else { "False" }.to_owned()
+    }
+}
+
+impl KeyText for i64 {
+    fn key_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl KeyText for i32 {
+    fn key_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl KeyText for f64 {
+    fn key_text(&self) -> String {
+        python_float_str(*self)
+    }
+}
+
+impl KeyText for Uuid {
+    fn key_text(&self) -> String {
+        self.hyphenated().to_string()
+    }
+}
+
+impl KeyText for DateTime<Utc> {
+    fn key_text(&self) -> String {
+        // A payload's datetimes are in range: building one refuses the others.
+        crate::datetime::to_isoformat(self).unwrap_or_default()
+    }
+}
+
+/// Python's `str(float)`: `repr` digits, with `nan`, `inf` and `-inf` for the others.
+pub(crate) fn python_float_str(value: f64) -> String {
+    if value.is_nan() {
+        "nan".to_owned()
+    } else if value.is_infinite() {
+        if value > 0.0 { "inf" } else { "-inf" }.to_owned()
+    } else {
+        crate::python_json::python_float_repr(value)
+    }
+}
 
 /// Checks that `path` (starting with a data key) resolves to a scalar through `data_keys`, and
 /// panics at compile time with a description of the problem when it does not.

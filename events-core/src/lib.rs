@@ -119,13 +119,14 @@ pub mod __private {
     pub use crate::avro;
     pub use crate::codec::{AvroEvent, EventCodec};
     pub use crate::event::OpenEdxEvent;
-    pub use crate::field::{EventField, expect_normalized, serde_field};
-    pub use crate::key_field::check_key_field;
+    pub use crate::field::{EventField, KeyPath, expect_normalized, serde_field};
+    pub use crate::key_field::{KeyText, check_key_field};
     pub use crate::registry::{AnySignal, DataKeyInfo, EVENTS, EventInfo};
     pub use crate::schema::{FieldSchema, RecordSchema, Schema};
     pub use crate::signal::OpenEdxPublicSignal;
     pub use linkme;
     pub use serde;
+    pub use std::string::String;
     pub use std::vec::Vec;
 
     pub use core::clone::Clone;

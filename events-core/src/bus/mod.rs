@@ -71,6 +71,8 @@ pub use consumer::{
 pub use entry_id::{EntryId, InvalidEntryId};
 pub use memory::{InMemoryBus, InMemoryConsumer};
 pub use message::{BusMessage, DATA_FIELD, EntryError, HEADER_FIELDS, StreamEntry};
+#[doc(hidden)]
+pub use producer::ProducerHook;
 pub use producer::{
     BatchError, Delivery, EventBusProducer, PRODUCER_RECEIVER_ID, ProduceError, ProducerBinding, PublishError,
     connect_producer, connect_producer_with,

@@ -5,8 +5,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use crate::codec::AvroEvent;
+use crate::event::Event;
 use crate::receiver::{BoxError, ReceiverId};
-use crate::registry::{self, AnySignal, ErasedEvent, ErasedReceiver};
+use crate::registry::{self, AnySignal};
 
 use super::config::{ConfigError, ProducerConfig, TopicPrefix};
 use super::message::BusMessage;
@@ -228,8 +230,16 @@ pub fn connect_producer_with(
         if routes.is_empty() {
             continue;
         }
-        let receiver = publishing_receiver(signal, routes, sink.clone(), with_keys)?;
-        signal.connect_erased(ReceiverId::from(receiver_id.clone()), receiver);
+        let codec = signal.info().codec.ok_or_else(|| ConfigError::Event {
+            event_type: event_type.to_owned(),
+            message: "the event cannot travel on the event bus".into(),
+        })?;
+        let hook = Arc::new(ProducerHook {
+            routes,
+            sink: sink.clone(),
+            with_keys,
+        });
+        (codec.bind_producer)(ReceiverId::from(receiver_id.clone()), hook);
         bound.push(signal);
     }
     Ok(ProducerBinding {
@@ -265,49 +275,60 @@ impl Sink {
     }
 }
 
-fn publishing_receiver(
-    signal: &'static dyn AnySignal,
+/// What a bound producer does with each event of one type: the topics it goes to, with their
+/// key fields, and where the messages go. The typed receiver that
+/// [`EventCodec::bind_producer`](crate::EventCodec::bind_producer) connects calls
+/// [`publish`](Self::publish) with the event itself: the payload is encoded and its keys read
+/// without JSON and without `Any`.
+#[doc(hidden)]
+pub struct ProducerHook {
     routes: Vec<(Arc<str>, String)>,
     sink: Sink,
     with_keys: bool,
-) -> Result<ErasedReceiver, ConfigError> {
-    let info = signal.info();
-    let codec = info.codec.ok_or_else(|| ConfigError::Event {
-        event_type: info.event_type.to_owned(),
-        message: "the event cannot travel on the event bus".into(),
-    })?;
-    Ok(Arc::new(move |event: &ErasedEvent<'_>| -> Result<(), BoxError> {
-        if event.from_event_bus {
-            tracing::debug!(event_type = info.event_type, event_id = %event.metadata.id(),
+}
+
+impl ProducerHook {
+    /// Publishes `event` to every route, unless it came from the bus.
+    pub fn publish<'a, T: AvroEvent>(&'a self, event: &Event<T>) -> Result<(), BoxError> {
+        let metadata = event.metadata();
+        if event.from_event_bus() {
+            tracing::debug!(event_type = T::EVENT_TYPE, event_id = %metadata.id(),
                 "not publishing an event that came from the event bus");
             return Ok(());
         }
         let mut data = Vec::with_capacity(256);
-        if !(codec.encode_any)(event.data, &mut data) {
-            return Err(format!("the payload sent on {} is not its payload type", info.event_type).into());
-        }
+        event.data().encode_avro(&mut data);
+        // Computed once per key field, and only for brokers that use keys.
+        let mut keys: Vec<(&str, Option<String>)> = Vec::new();
+        let mut key_of = |path: &'a str| -> Option<String> {
+            if !self.with_keys {
+                return None;
+            }
+            if let Some((_, key)) = keys.iter().find(|(known, _)| *known == path) {
+                return key.clone();
+            }
+            let key = event.data().key_text_at(path);
+            keys.push((path, key.clone()));
+            key
+        };
         // Every topic is tried, as the Python producer handles each topic on its own: one
         // broker refusing a stream must not keep the event from the others.
         let mut failures = Vec::new();
         let mut data = Some(data);
-        for (index, (stream, key_field)) in routes.iter().enumerate() {
+        for (index, (stream, key_field)) in self.routes.iter().enumerate() {
             // The last topic takes the encoding itself; the others a copy.
-            let data = if index + 1 == routes.len() {
+            let data = if index + 1 == self.routes.len() {
                 data.take().unwrap_or_default()
             } else {
                 data.clone().unwrap_or_default()
             };
             let message = BusMessage {
-                metadata: event.metadata.clone(),
+                metadata: metadata.clone(),
                 data,
-                key: if with_keys {
-                    (codec.field_text_any)(event.data, key_field)
-                } else {
-                    None
-                },
+                key: key_of(key_field),
             };
-            match sink.publish(stream, message) {
-                Ok(()) => tracing::trace!(event_type = info.event_type, event_id = %event.metadata.id(),
+            match self.sink.publish(stream, message) {
+                Ok(()) => tracing::trace!(event_type = T::EVENT_TYPE, event_id = %metadata.id(),
                     stream = %stream, "event handed to the producer"),
                 Err(error) => failures.push(error),
             }
@@ -317,10 +338,10 @@ fn publishing_receiver(
         } else {
             Err(Box::new(PublishError {
                 failures,
-                topics: routes.len(),
+                topics: self.routes.len(),
             }))
         }
-    }))
+    }
 }
 
 /// The signals a producer is connected to, and its background publisher; see

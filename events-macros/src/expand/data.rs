@@ -38,6 +38,7 @@ pub(crate) fn expand(data: &Data) -> TokenStream {
     });
 
     let (encode, decode) = payload::avro_codec(input, krate);
+    let key_arms = payload::key_text_arms(input, krate);
 
     quote! {
         #definition
@@ -68,6 +69,13 @@ pub(crate) fn expand(data: &Data) -> TokenStream {
                 reader: &mut #private::avro::Reader<'_>,
             ) -> #private::Result<Self, #private::avro::DecodeError> {
                 #private::Result::Ok(#decode)
+            }
+
+            fn key_text_at(&self, path: &mut #private::KeyPath<'_>) -> #private::Option<#private::String> {
+                match path.next()? {
+                    #key_arms
+                    _ => #private::Option::None,
+                }
             }
 
             fn serialize_json<__S: #private::serde::Serializer>(

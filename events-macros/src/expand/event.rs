@@ -110,6 +110,7 @@ pub(crate) fn expand(event: &Event) -> TokenStream {
             quote!((#name, <#ty as #private::EventField>::SCHEMA))
         });
         let (encode, decode) = payload::avro_codec(input, krate);
+        let key_arms = payload::key_text_arms(input, krate);
         quote! {
             #[automatically_derived]
             impl #private::AvroEvent for #ident {
@@ -125,6 +126,14 @@ pub(crate) fn expand(event: &Event) -> TokenStream {
                     reader: &mut #private::avro::Reader<'_>,
                 ) -> #private::Result<Self, #private::avro::DecodeError> {
                     #private::Result::Ok(#decode)
+                }
+
+                fn key_text_at(&self, path: &str) -> #private::Option<#private::String> {
+                    let path = &mut path.split('.');
+                    match path.next()? {
+                        #key_arms
+                        _ => #private::Option::None,
+                    }
                 }
             }
         }

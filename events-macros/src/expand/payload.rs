@@ -122,6 +122,19 @@ fn eq_and_hash(input: &Struct) -> TokenStream {
     }
 }
 
+/// The arms of a `match` on a key path's next segment: one per field, passing the rest of the
+/// path to the field's own `key_text_at`.
+pub(super) fn key_text_arms(input: &Struct, krate: &syn::Path) -> TokenStream {
+    let private = quote!(#krate::__private);
+    let arms = input.fields.iter().map(|field| {
+        let (name, ident, ty) = (&field.name, &field.ident, &field.ty);
+        // Spanned on the type as the schema is: an unsupported type is then reported once.
+        let call = quote_spanned!(ty.span()=> <#ty as #private::EventField>::key_text_at);
+        quote!(#name => #call(&self.#ident, path),)
+    });
+    quote!(#(#arms)*)
+}
+
 /// A getter per field, documented with the field's doc comment.
 pub(super) fn getters(input: &Struct) -> TokenStream {
     let vis = &input.vis;
