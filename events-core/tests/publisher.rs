@@ -367,3 +367,30 @@ fn a_shutdown_that_runs_out_of_time_gives_up_what_is_left_and_reports_it() {
     // Unbound: sends no longer reach the publisher.
     assert!(NOTE_ABANDONED.send_event(Abandoned::new(note("4"))).unwrap().all_ok());
 }
+
+note_event!(Dropped, "com.example.learning.note.dropped.v1");
+
+#[test]
+fn dropping_the_binding_waits_until_what_was_sent_is_published() {
+    let broker = Broker::closed();
+    let binding = connect_producer_with(
+        &config("com.example.learning.note.dropped.v1"),
+        broker.clone(),
+        &TopicPrefix::none(),
+        Delivery::Background(options()),
+    )
+    .unwrap();
+    NOTE_DROPPED.send_event(Dropped::new(note("last words"))).unwrap();
+    let opener = {
+        let broker = broker.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            broker.open();
+        })
+    };
+    drop(binding);
+    assert_eq!(broker.taken_ids().len(), 1, "published before the drop returned");
+    opener.join().unwrap();
+    // Dropping leaves the producer connected.
+    NOTE_DROPPED.send_event(Dropped::new(note("after"))).unwrap();
+}

@@ -194,7 +194,8 @@ pub fn connect_producer(
 ///
 /// The returned [`ProducerBinding`] flushes the publisher's queue and disconnects the producer
 /// when [`unbind`](ProducerBinding::unbind) is called; dropping it leaves the producer
-/// connected.
+/// connected, after waiting (up to five seconds) until what was sent so far is published, so
+/// that a program ending with its binding does not leave events in the queue.
 pub fn connect_producer_with(
     config: &ProducerConfig,
     producer: Arc<dyn EventBusProducer>,
@@ -352,6 +353,16 @@ pub struct ProducerBinding {
     receiver_id: String,
     signals: Vec<&'static dyn AnySignal>,
     publisher: Option<Arc<Publisher>>,
+}
+
+impl Drop for ProducerBinding {
+    fn drop(&mut self) {
+        if let Some(publisher) = &self.publisher
+            && let Err(error) = publisher.flush(Duration::from_secs(5))
+        {
+            tracing::warn!(%error, "a producer binding was dropped before its events were published");
+        }
+    }
 }
 
 impl ProducerBinding {
