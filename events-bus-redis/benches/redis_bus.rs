@@ -7,7 +7,7 @@
 //! - `xadd/redis_benchmark_limit` (printed, not a criterion figure): what `redis-benchmark -P 64`
 //!   gets from the same server for an `XADD` of the same fields, the broker's own limit;
 //! - `produce/signal_send_direct`: `send_event` on a signal with the producer connected in
-//!   [`Delivery::Direct`] mode (metadata, Avro encoding and the round trip, on the sender's thread);
+//!   [`PublishMode::Direct`] mode (metadata, Avro encoding and the round trip, on the sender's thread);
 //! - `publish/background_signal_send`: sustained throughput of `send_event` with the producer
 //!   connected through the background publisher, each sample ending when the publisher has
 //!   published everything (`flush`);
@@ -26,10 +26,10 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use events_bus_redis::testing::RedisServer;
-use events_bus_redis::{RedisOptions, RedisProducer, RedisStream};
+use events_bus_redis::{RedisOptions, RedisProducer, RedisStream, to_fields};
 use events_core::bus::{
-    BusMessage, Consumer, ConsumerOptions, Delivery, EventBusProducer, InMemoryBus, ProducerConfig, PublisherOptions,
-    StartFrom, StreamBackend, TopicPrefix, connect_producer_with,
+    BusMessage, Consumer, ConsumerBackend, ConsumerOptions, EventBusProducer, InMemoryBus, ProducerConfig, PublishMode,
+    PublisherOptions, StartFrom, TopicPrefix, connect_producer_with,
 };
 use events_core::prelude::*;
 use std::io::{Read, Write};
@@ -136,11 +136,7 @@ fn enrolled(n: i64) -> Enrolled {
 }
 
 fn message(n: i64) -> BusMessage {
-    BusMessage {
-        metadata: EventsMetadata::new(Enrolled::EVENT_TYPE),
-        data: enrolled(n).to_avro(),
-        key: None,
-    }
+    BusMessage::new(EventsMetadata::new(Enrolled::EVENT_TYPE), enrolled(n).to_avro())
 }
 
 fn server() -> Option<RedisServer> {
@@ -166,7 +162,7 @@ fn produce(c: &mut Criterion) {
     socket.set_nodelay(true).unwrap();
     let mut bare = redis::cmd("XADD");
     bare.arg("bare").arg("MAXLEN").arg("~").arg(10_000).arg("*");
-    for (name, value) in one.to_fields() {
+    for (name, value) in to_fields(&one) {
         bare.arg(name).arg(&*value);
     }
     let packed = bare.get_packed_command();
@@ -194,7 +190,7 @@ fn produce(c: &mut Criterion) {
     let config = ProducerConfig::default()
         .publish(Enrolled::EVENT_TYPE, "signal", "enrollment.course.course_key")
         .unwrap();
-    let binding = connect_producer_with(&config, producer.clone(), &TopicPrefix::none(), Delivery::Direct).unwrap();
+    let binding = connect_producer_with(&config, producer.clone(), &TopicPrefix::none(), PublishMode::Direct).unwrap();
     let event = enrolled(2);
     group.bench_function("signal_send_direct", |b| {
         b.iter(|| {
@@ -222,7 +218,7 @@ fn redis_benchmark_limit(server: &RedisServer, message: &BusMessage) {
         .map(|arg| arg.to_string())
         .collect();
     args.extend(["XADD", "limit", "MAXLEN", "~", "10000", "*"].map(String::from));
-    for (name, value) in message.to_fields() {
+    for (name, value) in to_fields(message) {
         args.push(name.to_owned());
         args.push(if name == "event_data" {
             "x".repeat(value.len())
@@ -265,7 +261,7 @@ fn publish(c: &mut Criterion) {
         &config,
         producer.clone(),
         &TopicPrefix::none(),
-        Delivery::Background(options),
+        PublishMode::Background(options),
     )
     .unwrap();
     let event = published(3);
@@ -378,11 +374,12 @@ fn consume(c: &mut Criterion) {
                 let started = Instant::now();
                 let mut read = 0;
                 while read < BACKLOG {
-                    let entries = backend.read_new(1000, Duration::ZERO).unwrap();
-                    let ids: Vec<&str> = entries.iter().map(|entry| entry.id.as_str()).collect();
-                    backend.ack(&ids).unwrap();
+                    let deliveries = backend.receive(1000, Duration::ZERO).unwrap();
+                    for delivery in &deliveries {
+                        backend.ack(&delivery.token).unwrap();
+                    }
                     backend.flush().unwrap();
-                    read += entries.len();
+                    read += deliveries.len();
                 }
                 total += started.elapsed();
             }

@@ -6,7 +6,7 @@
 //!   every event sent is appended to its stream (`XADD … MAXLEN ~ 10000`) with the entry fields
 //!   the Python producer writes (`type`, `id`, `source`, `time`, `minorversion`, `sourcehost`,
 //!   `sourcelib`, `event_data`).
-//! - [`RedisStream`] is a [`StreamBackend`](events_core::bus::StreamBackend) for the core
+//! - [`RedisStream`] is a [`ConsumerBackend`](events_core::bus::ConsumerBackend) for the core
 //!   [`Consumer`](events_core::bus::Consumer) loop: one consumer of a consumer group, started
 //!   where `edx-event-bus-redis` would start it, with pending entries first, claiming of
 //!   entries left by dead consumers, a dead-letter stream and batched acknowledgements.
@@ -64,6 +64,8 @@
 #![deny(missing_docs)]
 
 mod connection;
+mod entry;
+mod entry_id;
 mod error;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -74,7 +76,9 @@ mod resp;
 mod stream;
 pub mod testing;
 
+pub use entry::{DATA_FIELD, EntryError, HEADER_FIELDS, StreamEntry, dead_letter_fields, from_fields, to_fields};
+pub use entry_id::{EntryId, InvalidEntryId};
 pub use error::{RedisBusError, RedisErrorKind};
 pub use options::RedisOptions;
 pub use producer::RedisProducer;
-pub use stream::RedisStream;
+pub use stream::{Position, RedisStream};

@@ -4,7 +4,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use events_core::bus::{BatchError, BusMessage, EntryId, EventBusProducer, ProduceError};
+use events_core::bus::{BatchError, BusMessage, EventBusProducer, ProduceError};
+
+use crate::entry_id::EntryId;
 use redis::{RedisError, Value};
 use uuid::Uuid;
 
@@ -25,7 +27,7 @@ const TAIL_SEARCH: usize = 1000;
 const MAX_UNSURE: usize = 100_000;
 
 /// An [`EventBusProducer`] writing to Redis Streams, wire-compatible with the Python
-/// `RedisEventProducer`: one `XADD` per event with the fields of [`BusMessage::to_fields`],
+/// `RedisEventProducer`: one `XADD` per event with the fields of [`to_fields`](crate::to_fields),
 /// trimming the stream to about [`max_len`](Self::max_len) entries.
 ///
 /// The producer holds one connection, opened on first use and shared by the threads that

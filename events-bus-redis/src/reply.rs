@@ -98,7 +98,7 @@ fn entry(value: Value) -> Result<RawEntry, String> {
     };
     let mut pair = pair.into_iter();
     let id = text(pair.next().unwrap_or(Value::Nil))?;
-    if id.parse::<events_core::bus::EntryId>().is_err() || !id.contains('-') {
+    if id.parse::<crate::entry_id::EntryId>().is_err() || !id.contains('-') {
         return Err(format!("expected an entry id, found {}", quote(id.as_bytes())));
     }
     let fields = match pair.next().unwrap_or(Value::Nil) {

@@ -36,9 +36,9 @@ const BUFFER: usize = 64 * 1024;
 
 /// Appends `XADD <stream> [MAXLEN ~ <max_len>] * <fields of message>` to `out`.
 ///
-/// The fields are those of [`BusMessage::to_fields`], the one definition of the entry layout.
+/// The fields are those of [`to_fields`](crate::to_fields), the one definition of the entry layout.
 pub(crate) fn xadd(out: &mut Vec<u8>, stream: &str, max_len: Option<usize>, message: &BusMessage) {
-    let fields = message.to_fields();
+    let fields = crate::entry::to_fields(message);
     let args = 3 + if max_len.is_some() { 3 } else { 0 } + 2 * fields.len();
     array(out, args);
     bulk(out, b"XADD");
@@ -338,11 +338,7 @@ mod tests {
 
     #[test]
     fn the_encoding_is_the_one_of_the_redis_crate() {
-        let message = BusMessage {
-            metadata: EventsMetadata::new("com.example.learning.thing.happened.v1"),
-            data: vec![0, 1, 2, 0xff, b'\r', b'\n'],
-            key: None,
-        };
+        let message = BusMessage::new(EventsMetadata::new("com.example.learning.thing.happened.v1"), vec![0, 1, 2, 0xff, b'\r', b'\n']);
         for max_len in [Some(10_000), None] {
             let mut expected = redis::cmd("XADD");
             expected.arg("runs");
@@ -350,7 +346,7 @@ mod tests {
                 expected.arg("MAXLEN").arg("~").arg(max_len);
             }
             expected.arg("*");
-            for (name, value) in message.to_fields() {
+            for (name, value) in crate::entry::to_fields(&message) {
                 expected.arg(name).arg(&*value);
             }
             let mut out = Vec::new();

@@ -1,34 +1,69 @@
-//! Consuming: one consumer of a consumer group on one stream, as a [`StreamBackend`].
+//! Consuming: one consumer of a consumer group on one stream, as a [`ConsumerBackend`].
 
-use std::time::Duration;
-
+use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use events_core::bus::{Interrupt, StartFrom, StreamBackend, StreamEntry, dead_letter_fields, dead_letter_stream};
+use events_core::bus::{ConsumerBackend, Delivery, Interrupt, StartFrom, dead_letter_topic};
 use redis::{RedisError, Value};
+
+use crate::entry::{StreamEntry, dead_letter_fields, delivery};
+use crate::entry_id::EntryId;
 
 use crate::connection::{Connection, Link, unexpected_reply};
 use crate::error::RedisBusError;
 use crate::options::RedisOptions;
 use crate::reply::{self, RawEntry};
 
-/// Acknowledgements kept for [`flush`](StreamBackend::flush) before they are sent anyway.
+/// Acknowledgements kept for [`flush`](ConsumerBackend::flush) before they are sent anyway.
 const MAX_DEFERRED_ACKS: usize = 10_000;
+
+/// Where a consumer group is positioned when the consumer first connects, as
+/// `edx-event-bus-redis` chooses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Position {
+    /// Only entries added from now on: unread entries are skipped (`XGROUP SETID … $`).
+    Latest,
+    /// Where the group left off, or the start of the stream for a new group (`check_backlog`).
+    Backlog,
+    /// After the given entry id (`last_read_msg_id`).
+    After(EntryId),
+}
+
+impl From<StartFrom> for Position {
+    fn from(start: StartFrom) -> Self {
+        match start {
+            StartFrom::Latest => Position::Latest,
+            StartFrom::Backlog => Position::Backlog,
+        }
+    }
+}
+
+impl From<EntryId> for Position {
+    fn from(id: EntryId) -> Self {
+        Position::After(id)
+    }
+}
 
 /// One consumer `consumer` of the group `group` on `stream`, for the core
 /// [`Consumer`](events_core::bus::Consumer) loop; the Rust side of `RedisEventConsumer`.
 ///
 /// - The group is created if missing (`XGROUP CREATE <stream> <group> 0 MKSTREAM`) and
-///   positioned as `start` says, once, when the first connection is made: [`StartFrom::Latest`]
-///   skips what is in the stream (`XGROUP SETID … $`), [`StartFrom::Backlog`] keeps the group's
-///   position (the start of the stream for a new group), [`StartFrom::After`] replays after an
+///   positioned as `start` says, once, when the first connection is made: [`Position::Latest`]
+///   skips what is in the stream (`XGROUP SETID … $`), [`Position::Backlog`] keeps the group's
+///   position (the start of the stream for a new group), [`Position::After`] replays after an
 ///   entry id — exactly as `edx-event-bus-redis` treats `check_backlog` and
 ///   `last_read_msg_id`.
-/// - Pending entries are read with `XREADGROUP … STREAMS <stream> 0`, new ones with
-///   `XREADGROUP … BLOCK <ms> … >`, idle entries of other consumers are taken over with
-///   `XAUTOCLAIM`, undeliverable entries are written to `<stream>-dead-letter` with `XADD`,
-///   which keeps about [`dead_letter_max_len`](Self::with_dead_letter_max_len) entries: when
-///   more accumulate, the oldest dead letters are trimmed away.
+/// - The entries this consumer left pending (read by an earlier run under the same name, and
+///   never acknowledged) are delivered first, with `XREADGROUP … STREAMS <stream> 0`, and again
+///   after each broker error, since a read may have been applied without its reply arriving;
+///   then new ones, with `XREADGROUP … BLOCK <ms> … >`. With
+///   [`with_claim_idle`](Self::with_claim_idle), idle entries of other consumers are taken
+///   over with `XAUTOCLAIM`. Undeliverable entries are written to `<stream>-dead-letter` with
+///   `XADD`, with their original fields and `dead_letter_reason`, `dead_letter_entry_id`,
+///   `dead_letter_group` and `dead_letter_consumer`; the dead-letter stream
+///   keeps about [`dead_letter_max_len`](Self::with_dead_letter_max_len) entries: when more
+///   accumulate, the oldest dead letters are trimmed away.
 /// - Acknowledgements are collected and sent in one `XACK` when the consumer loop flushes
 ///   after each batch (at the latest before the next read). An entry is acknowledged only
 ///   after it was delivered or dead-lettered; if the process dies first, it stays pending and is
@@ -58,12 +93,18 @@ pub struct RedisStream {
     group: String,
     consumer: String,
     /// The requested position, until it has been applied.
-    start: Option<StartFrom>,
+    start: Option<Position>,
     /// The connection generation on which the group was last checked.
     ready_on: Option<u64>,
     deferred_acks: Vec<String>,
     claim_cursor: String,
     dead_letter_max_len: Option<usize>,
+    claim_idle: Option<Duration>,
+    last_claim: Option<Instant>,
+    /// Whether the entries this consumer left pending are read before new ones.
+    recovering: bool,
+    /// Entries given up on and left pending: not read again from the pending list.
+    left_pending: HashSet<String>,
 }
 
 impl RedisStream {
@@ -73,19 +114,32 @@ impl RedisStream {
 
     /// A backend for `consumer` of `group` on `stream`; nothing is connected until the first
     /// call, when the group is created and positioned as `start` says.
-    pub fn new(options: RedisOptions, stream: &str, group: &str, consumer: &str, start: StartFrom) -> Self {
+    pub fn new(options: RedisOptions, stream: &str, group: &str, consumer: &str, start: impl Into<Position>) -> Self {
         RedisStream {
             link: Link::new(options),
             stream: stream.to_owned(),
-            dead_letter_stream: dead_letter_stream(stream),
+            dead_letter_stream: dead_letter_topic(stream),
             group: group.to_owned(),
             consumer: consumer.to_owned(),
-            start: Some(start),
+            start: Some(start.into()),
             ready_on: None,
             deferred_acks: Vec::new(),
             claim_cursor: "0-0".to_owned(),
             dead_letter_max_len: Some(Self::DEFAULT_DEAD_LETTER_MAX_LEN),
+            claim_idle: None,
+            last_claim: None,
+            recovering: true,
+            left_pending: HashSet::new(),
         }
+    }
+
+    /// Takes over entries that other consumers of the group left pending for at least `idle`
+    /// (crashed consumers, a host replaced under a new name), with `XAUTOCLAIM`, checking at
+    /// most once per `idle`.
+    #[must_use]
+    pub fn with_claim_idle(mut self, idle: Option<Duration>) -> Self {
+        self.claim_idle = idle;
+        self
     }
 
     /// Keeps the dead-letter stream at about `max_len` entries (`XADD … MAXLEN ~`): past that,
@@ -103,14 +157,14 @@ impl RedisStream {
     }
 
     /// Like [`new`](Self::new), but connects, creates and positions the group now, so that a
-    /// wrong URL or an unreachable server is reported at once and [`StartFrom::Latest`] means
+    /// wrong URL or an unreachable server is reported at once and [`Position::Latest`] means
     /// "from now on".
     pub fn open(
         options: RedisOptions,
         stream: &str,
         group: &str,
         consumer: &str,
-        start: StartFrom,
+        start: impl Into<Position>,
     ) -> Result<Self, RedisBusError> {
         let mut backend = Self::new(options, stream, group, consumer, start);
         backend.ready()?;
@@ -168,9 +222,9 @@ impl RedisStream {
                 "the consumer group was missing (Redis lost it?); recreated at the start of the stream");
         }
         let position = match &self.start {
-            Some(StartFrom::Latest) => Some("$".to_owned()),
-            Some(StartFrom::After(id)) => Some(id.to_string()),
-            Some(StartFrom::Backlog) | None => None,
+            Some(Position::Latest) => Some("$".to_owned()),
+            Some(Position::After(id)) => Some(id.to_string()),
+            Some(Position::Backlog) | None => None,
         };
         if let Some(position) = position {
             self.link
@@ -273,11 +327,11 @@ impl RedisStream {
     }
 }
 
-impl StreamBackend for RedisStream {
-    type Error = RedisBusError;
-
-    fn read_pending(&mut self, after: Option<&str>, count: usize) -> Result<Vec<StreamEntry>, RedisBusError> {
-        let mut after = after.unwrap_or("0").to_owned();
+impl RedisStream {
+    /// Entries delivered to this consumer before and not acknowledged, oldest first, after
+    /// the entry id `after`.
+    fn read_pending(&mut self, after: &str, count: usize) -> Result<Vec<StreamEntry>, RedisBusError> {
+        let mut after = after.to_owned();
         loop {
             let raw = self.read_group(&after, count, None)?;
             let Some(last) = raw.last() else {
@@ -292,7 +346,8 @@ impl StreamBackend for RedisStream {
         }
     }
 
-    fn claim_idle(&mut self, min_idle: Duration, count: usize) -> Result<Vec<StreamEntry>, RedisBusError> {
+    /// Takes over entries pending for other consumers of the group for at least `min_idle`.
+    fn claim(&mut self, min_idle: Duration, count: usize) -> Result<Vec<StreamEntry>, RedisBusError> {
         self.flush()?;
         let mut command = redis::cmd("XAUTOCLAIM");
         command
@@ -310,14 +365,52 @@ impl StreamBackend for RedisStream {
         Ok(self.live_entries(raw))
     }
 
-    fn read_new(&mut self, count: usize, block: Duration) -> Result<Vec<StreamEntry>, RedisBusError> {
-        let block = (!block.is_zero()).then_some(block);
+    fn fetch(&mut self, count: usize, wait: Duration) -> Result<Vec<StreamEntry>, RedisBusError> {
+        let claim_due = self
+            .claim_idle
+            .filter(|idle| self.last_claim.is_none_or(|at| at.elapsed() >= *idle));
+        if let Some(idle) = claim_due {
+            self.last_claim = Some(Instant::now());
+            let claimed = self.claim(idle, count)?;
+            if !claimed.is_empty() {
+                tracing::warn!(consumer = %self.describe(), count = claimed.len(),
+                    "claimed entries left pending by another consumer");
+                self.recovering = true;
+            }
+        }
+        if self.recovering {
+            // Entries left pending are passed over, batch after batch if need be.
+            let mut after = "0".to_owned();
+            loop {
+                let pending = self.read_pending(&after, count)?;
+                let Some(last) = pending.last() else { break };
+                after = last.id.clone();
+                let fresh: Vec<StreamEntry> = pending
+                    .into_iter()
+                    .filter(|entry| !self.left_pending.contains(&entry.id))
+                    .collect();
+                if !fresh.is_empty() {
+                    return Ok(fresh);
+                }
+            }
+            self.recovering = false;
+        }
+        let block = (!wait.is_zero()).then_some(wait);
         let raw = self.read_group(">", count, block)?;
         Ok(self.live_entries(raw))
     }
+}
 
-    fn ack(&mut self, ids: &[&str]) -> Result<(), RedisBusError> {
-        self.deferred_acks.extend(ids.iter().map(|id| (*id).to_owned()));
+impl ConsumerBackend for RedisStream {
+    type Error = RedisBusError;
+    type Token = StreamEntry;
+
+    fn receive(&mut self, max: usize, wait: Duration) -> Result<Vec<Delivery<StreamEntry>>, RedisBusError> {
+        Ok(self.fetch(max, wait)?.into_iter().map(delivery).collect())
+    }
+
+    fn ack(&mut self, entry: &StreamEntry) -> Result<(), RedisBusError> {
+        self.deferred_acks.push(entry.id.clone());
         if self.deferred_acks.len() >= MAX_DEFERRED_ACKS {
             self.flush()?;
         }
@@ -341,14 +434,14 @@ impl StreamBackend for RedisStream {
         Ok(())
     }
 
-    fn dead_letter(&mut self, entry: &StreamEntry, reason: &str) -> Result<(), RedisBusError> {
+    fn dead_letter(&mut self, delivery: &Delivery<StreamEntry>, reason: &str) -> Result<(), RedisBusError> {
         let mut command = redis::cmd("XADD");
         command.arg(&self.dead_letter_stream);
         if let Some(max_len) = self.dead_letter_max_len {
             command.arg("MAXLEN").arg("~").arg(max_len);
         }
         command.arg("*");
-        for (name, value) in dead_letter_fields(entry, reason, &self.group, &self.consumer) {
+        for (name, value) in dead_letter_fields(&delivery.token, reason, &self.group, &self.consumer) {
             command.arg(name).arg(value);
         }
         // Written synchronously: the entry must be recorded before its acknowledgement goes out.
@@ -356,6 +449,14 @@ impl StreamBackend for RedisStream {
             crate::producer::entry_id(connection.receive_reply(&command)?)
         })
         .map(drop)
+    }
+
+    fn leave_pending(&mut self, entry: &StreamEntry) {
+        self.left_pending.insert(entry.id.clone());
+    }
+
+    fn recover(&mut self) {
+        self.recovering = true;
     }
 
     fn interrupter(&self) -> Option<Interrupt> {

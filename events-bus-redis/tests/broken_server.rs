@@ -241,7 +241,7 @@ fn an_endless_array_is_cut_at_the_reply_budget() {
     )
     .unwrap();
     let error = fails_within(QUICK, || {
-        events_core::bus::StreamBackend::read_new(&mut backend, 10, Duration::ZERO)
+        events_core::bus::ConsumerBackend::receive(&mut backend, 10, Duration::ZERO)
     });
     assert!(error.to_string().contains("larger than the limit"), "{error}");
     if let (Some(before), Some(after)) = (before, peak_rss_bytes()) {
@@ -322,7 +322,7 @@ fn replies_of_the_wrong_type_are_refused() {
     });
     let mut backend = RedisStream::open(server.options(), "runs", "g", "c", StartFrom::Backlog).unwrap();
     let error = fails_within(QUICK, || {
-        events_core::bus::StreamBackend::read_new(&mut backend, 10, Duration::ZERO)
+        events_core::bus::ConsumerBackend::receive(&mut backend, 10, Duration::ZERO)
     });
     assert!(error.to_string().contains("expected an entry id"), "{error}");
 }

@@ -55,7 +55,7 @@ fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
     }
 }
 
-fn run_ids(entries: &[events_core::bus::StreamEntry]) -> Vec<String> {
+fn run_ids(entries: &[events_bus_redis::StreamEntry]) -> Vec<String> {
     entries
         .iter()
         .map(|entry| {
@@ -320,9 +320,10 @@ fn a_consumer_killed_mid_batch_has_its_pending_entries_claimed_by_another() {
 
     let events = isolate_events().enable(&FAULT_RESCUED).start();
     let mut rescuer = Consumer::new(
-        RedisStream::open(quick(&url), "runs", "lms", "rescuer", StartFrom::Backlog).unwrap(),
+        RedisStream::open(quick(&url), "runs", "lms", "rescuer", StartFrom::Backlog)
+            .unwrap()
+            .with_claim_idle(Some(Duration::from_millis(100))),
         ConsumerOptions {
-            claim_idle: Some(Duration::from_millis(100)),
             max_messages: Some(60),
             ..options()
         },

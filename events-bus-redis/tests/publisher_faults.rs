@@ -13,7 +13,7 @@ use events_bus_redis::testing::RedisServer;
 use events_bus_redis::{RedisOptions, RedisProducer};
 use events_core::OpenEdxEvent;
 use events_core::OpenEdxPublicSignal;
-use events_core::bus::{Delivery, ProducerConfig, PublisherOptions, TopicPrefix, WhenFull, connect_producer_with};
+use events_core::bus::{ProducerConfig, PublishMode, PublisherOptions, TopicPrefix, WhenFull, connect_producer_with};
 use support::{RunData, redis, run, xrange};
 
 run_event!(Stalled, "com.example.learning.publisher.stalled.v1");
@@ -59,7 +59,7 @@ fn burst<T: OpenEdxEvent>(
         &config,
         producer,
         &TopicPrefix::none(),
-        Delivery::Background(PublisherOptions {
+        PublishMode::Background(PublisherOptions {
             initial_backoff: Duration::from_millis(50),
             max_backoff: Duration::from_millis(500),
             ..publisher

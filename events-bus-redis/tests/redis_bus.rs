@@ -11,10 +11,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use events_bus_redis::testing::{RedisServer, skip};
-use events_bus_redis::{RedisErrorKind, RedisOptions, RedisProducer, RedisStream};
+use events_bus_redis::{
+    EntryId, HEADER_FIELDS, Position, RedisErrorKind, RedisOptions, RedisProducer, RedisStream, StreamEntry,
+};
 use events_core::bus::{
-    BusMessage, Consumer, ConsumerOptions, EventBusProducer, HEADER_FIELDS, Outcome, ProducerConfig, StartFrom,
-    StreamBackend, StreamEntry, TopicPrefix, connect_producer,
+    BusMessage, Consumer, ConsumerBackend, ConsumerOptions, EventBusProducer, Outcome, ProducerConfig, StartFrom,
+    TopicPrefix, connect_producer,
 };
 use events_core::testing::isolate_events;
 use support::{message_of, options, pending, redis, run, xadd_fields, xlen, xrange};
@@ -182,7 +184,7 @@ fn unacknowledged_entries_are_redelivered_first_after_a_restart() {
 
     // A first process reads the entry and dies before acknowledging it.
     let mut crashed = stream_of(&server, "runs", "lms", "worker", StartFrom::Backlog);
-    assert_eq!(crashed.read_new(10, Duration::ZERO).unwrap().len(), 1);
+    assert_eq!(crashed.receive(10, Duration::ZERO).unwrap().len(), 1);
     drop(crashed);
     producer
         .add("runs", &message_of(&Redelivered::new(run("run-4"))))
@@ -215,13 +217,12 @@ fn entries_left_pending_by_a_dead_consumer_are_claimed_by_another() {
         producer.add("runs", &message_of(&Claimed::new(run(id)))).unwrap();
     }
     let mut dead = stream_of(&server, "runs", "lms", "dead", StartFrom::Backlog);
-    assert_eq!(dead.read_new(10, Duration::ZERO).unwrap().len(), 3);
+    assert_eq!(dead.receive(10, Duration::ZERO).unwrap().len(), 3);
 
     let events = isolate_events().enable(&RUN_CLAIMED).start();
     let mut survivor = Consumer::new(
-        stream_of(&server, "runs", "lms", "survivor", StartFrom::Backlog),
+        stream_of(&server, "runs", "lms", "survivor", StartFrom::Backlog).with_claim_idle(Some(Duration::ZERO)),
         ConsumerOptions {
-            claim_idle: Some(Duration::ZERO),
             batch_size: 2,
             ..options()
         },
@@ -249,7 +250,7 @@ fn undeliverable_entries_are_dead_lettered_with_the_reason_and_acknowledged() {
     unknown_type[0].1 = b"com.example.learning.run.nonexistent.v1".to_vec();
     let mut bad_avro = fields_of(&good);
     bad_avro.last_mut().unwrap().1 = vec![0xff];
-    for fields in [missing_header, unknown_type, bad_avro, fields_of(&good)] {
+    for fields in [missing_header, unknown_type, bad_avro, fields_of(&good).clone()] {
         xadd_fields(&mut raw, "runs", &fields);
     }
 
@@ -260,6 +261,7 @@ fn undeliverable_entries_are_dead_lettered_with_the_reason_and_acknowledged() {
     let mut consumer = Consumer::new(stream_of(&server, "runs", "lms", "c1", StartFrom::Backlog), options())
         .observe(move |handled| sink.lock().unwrap().push(handled.outcome.clone()));
     assert_eq!(consumer.poll().unwrap(), 4);
+    let _ = &mut raw;
 
     let reasons: Vec<String> = outcomes
         .lock()
@@ -271,7 +273,7 @@ fn undeliverable_entries_are_dead_lettered_with_the_reason_and_acknowledged() {
             Outcome::Delivered => "delivered".into(),
         })
         .collect();
-    assert_eq!(reasons[0], "unreadable entry: the entry has no `time` field");
+    assert_eq!(reasons[0], "unreadable message: the entry has no `time` field");
     assert!(
         reasons[1].starts_with("unknown event type `com.example.learning.run.nonexistent.v1`"),
         "{}",
@@ -339,22 +341,28 @@ fn start_positions_follow_edx_event_bus_redis() {
         .map(|e| e.id)
         .collect();
 
-    let ids = |start: StartFrom, group: &str| -> Vec<String> {
-        let mut backend = stream_of(&server, "runs", group, "c", start);
-        let entries = backend.read_new(10, Duration::ZERO).unwrap();
-        entries.into_iter().map(|e| e.id).collect()
+    let ids = |start: Position, group: &str| -> Vec<String> {
+        let mut backend = RedisStream::new(RedisOptions::new(&server.url()).unwrap(), "runs", group, "c", start);
+        let deliveries = backend.receive(10, Duration::ZERO).unwrap();
+        // Acknowledged, so that the next backend of the same name has nothing pending to
+        // deliver first and reads from the group's position.
+        for delivery in &deliveries {
+            backend.ack(&delivery.token).unwrap();
+        }
+        backend.flush().unwrap();
+        deliveries.into_iter().map(|delivery| delivery.token.id).collect()
     };
     assert_eq!(
-        ids(StartFrom::Backlog, "backlog"),
+        ids(Position::Backlog, "backlog"),
         all,
         "a new group with check_backlog reads the whole stream"
     );
     assert!(
-        ids(StartFrom::Latest, "latest").is_empty(),
+        ids(Position::Latest, "latest").is_empty(),
         "by default only new entries are read"
     );
     assert_eq!(
-        ids(StartFrom::After(first_id.parse().unwrap()), "after"),
+        ids(first_id.parse::<EntryId>().unwrap().into(), "after"),
         all[1..],
         "last_read_msg_id replays after that entry"
     );
@@ -363,15 +371,15 @@ fn start_positions_follow_edx_event_bus_redis() {
     let third = producer
         .add("runs", &message_of(&Positioned::new(run("third"))))
         .unwrap();
-    assert_eq!(ids(StartFrom::Backlog, "backlog"), [third]);
+    assert_eq!(ids(Position::Backlog, "backlog"), [third]);
     producer
         .add("runs", &message_of(&Positioned::new(run("fourth"))))
         .unwrap();
-    assert!(ids(StartFrom::Latest, "backlog").is_empty());
+    assert!(ids(Position::Latest, "backlog").is_empty());
     // A stream that does not exist yet is created with the group.
-    assert!(ids(StartFrom::Backlog, "new").len() == 4);
+    assert!(ids(Position::Backlog, "new").len() == 4);
     let mut empty = stream_of(&server, "not-yet", "g", "c", StartFrom::Latest);
-    assert!(empty.read_new(10, Duration::ZERO).unwrap().is_empty());
+    assert!(empty.receive(10, Duration::ZERO).unwrap().is_empty());
 }
 
 #[test]
@@ -383,9 +391,10 @@ fn acknowledgements_wait_for_flush_and_go_out_in_one_call() {
         .collect();
     producer.add_batch("runs", &messages).unwrap();
     let mut backend = stream_of(&server, "runs", "lms", "c1", StartFrom::Backlog);
-    let entries = backend.read_new(10, Duration::ZERO).unwrap();
-    let ids: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
-    backend.ack(&ids).unwrap();
+    let deliveries = backend.receive(10, Duration::ZERO).unwrap();
+    for delivery in &deliveries {
+        backend.ack(&delivery.token).unwrap();
+    }
     assert_eq!(backend.deferred_acks(), 3);
     assert_eq!(
         pending(&mut redis(&server.url()), "runs", "lms").len(),
@@ -406,7 +415,7 @@ fn pending_entries_trimmed_away_are_acknowledged_not_delivered() {
         .collect();
     producer.add_batch("runs", &messages).unwrap();
     let mut backend = stream_of(&server, "runs", "lms", "c1", StartFrom::Backlog);
-    assert_eq!(backend.read_new(10, Duration::ZERO).unwrap().len(), 3);
+    assert_eq!(backend.receive(10, Duration::ZERO).unwrap().len(), 3);
     let mut raw = redis(&server.url());
     let _: u64 = redis::cmd("XTRIM")
         .arg("runs")
@@ -415,15 +424,14 @@ fn pending_entries_trimmed_away_are_acknowledged_not_delivered() {
         .query(&mut raw)
         .unwrap();
 
-    let pending_entries = backend.read_pending(None, 1).unwrap();
-    assert_eq!(
-        pending_entries.len(),
-        1,
-        "the trimmed ones are skipped, the survivor returned"
-    );
-    backend.ack(&[&pending_entries[0].id]).unwrap();
+    // Read again from the pending list, as after a broker error.
+    backend.recover();
+    let deliveries = backend.receive(1, Duration::ZERO).unwrap();
+    assert_eq!(deliveries.len(), 1, "the trimmed ones are skipped, the survivor returned");
+    backend.ack(&deliveries[0].token).unwrap();
     backend.flush().unwrap();
-    assert!(backend.read_pending(None, 10).unwrap().is_empty());
+    backend.recover();
+    assert!(backend.receive(10, Duration::ZERO).unwrap().is_empty());
     assert!(pending(&mut raw, "runs", "lms").is_empty());
 }
 
@@ -441,10 +449,10 @@ fn a_group_deleted_under_a_consumer_is_recreated() {
         .unwrap();
     producer.add("runs", &message_of(&Written::new(run("x")))).unwrap();
 
-    let error = backend.read_new(10, Duration::ZERO).unwrap_err();
+    let error = backend.receive(10, Duration::ZERO).unwrap_err();
     assert_eq!(error.server_code(), Some("NOGROUP"), "{error}");
     // Recreated at the start of the stream: nothing is skipped.
-    assert_eq!(backend.read_new(10, Duration::ZERO).unwrap().len(), 1);
+    assert_eq!(backend.receive(10, Duration::ZERO).unwrap().len(), 1);
 }
 
 #[test]
@@ -473,7 +481,7 @@ fn a_blocking_read_returns_as_soon_as_an_entry_arrives() {
         producer.add("runs", &message_of(&Written::new(run("late")))).unwrap();
     });
     let started = Instant::now();
-    let entries = backend.read_new(10, Duration::from_secs(5)).unwrap();
+    let entries = backend.receive(10, Duration::from_secs(5)).unwrap();
     writer.join().unwrap();
     assert_eq!(entries.len(), 1);
     assert!(started.elapsed() < Duration::from_secs(2));
@@ -497,7 +505,7 @@ fn the_password_user_and_database_of_the_url_are_used() {
         let producer = RedisProducer::from_url(&url).unwrap();
         producer.add("runs", &message).unwrap();
         let mut backend = stream_of_url(&url, "runs", "g", StartFrom::Backlog);
-        assert!(!backend.read_new(10, Duration::ZERO).unwrap().is_empty());
+        assert!(!backend.receive(10, Duration::ZERO).unwrap().is_empty());
     }
     let mut db3 = redis(&format!("redis://:s3cret@127.0.0.1:{port}/3"));
     assert_eq!(xlen(&mut db3, "runs"), 2, "written to database 3");

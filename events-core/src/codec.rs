@@ -8,10 +8,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::avro::{DecodeError, Reader, event_schema};
+use crate::avro::{DecodeError, EventSchema, Reader, event_schema};
 use crate::bus::ProducerHook;
 use crate::event::{Event, OpenEdxEvent};
 use crate::metadata::EventsMetadata;
+use crate::bus::DeliveryError;
 use crate::receiver::{ReceiverId, Responses};
 use crate::schema::Schema;
 
@@ -172,6 +173,8 @@ impl JsonError {
 pub struct EventCodec {
     /// The Avro schema.
     pub schema: fn() -> Value,
+    /// The Avro schema with its canonical form and fingerprint, built once.
+    pub event_schema: fn() -> &'static EventSchema,
     /// Decodes Avro bytes to the `to_dict()` JSON shape.
     pub avro_to_json: fn(&[u8]) -> Result<Value, DecodeError>,
     /// Decodes Avro bytes received from the bus with the given `minorversion` to the
@@ -201,12 +204,13 @@ impl EventCodec {
     pub const fn of<T: AvroEvent>() -> Self {
         EventCodec {
             schema: T::avro_schema,
+            event_schema: EventSchema::of::<T>,
             avro_to_json: avro_to_json::<T>,
             received_avro_to_json: received_avro_to_json::<T>,
             json_to_avro: json_to_avro::<T>,
             encode_any: encode_any::<T>,
             field_text_any: field_text_any::<T>,
-            send_avro: send_avro::<T>,
+            send_avro: crate::bus::resend::<T>,
             bind_producer: bind_producer::<T>,
         }
     }
@@ -227,39 +231,10 @@ fn field_text_any<T: AvroEvent>(data: &dyn Any, path: &str) -> Option<String> {
 }
 
 fn bind_producer<T: AvroEvent>(id: ReceiverId, hook: Arc<ProducerHook>) -> bool {
+    let schema = EventSchema::of::<T>();
     T::signal()
-        .connect(id, move |event: &Event<T>| hook.publish(event))
+        .connect(id, move |event: &Event<T>| hook.publish(event, schema))
         .is_new()
-}
-
-fn send_avro<T: AvroEvent>(metadata: EventsMetadata, bytes: &[u8]) -> Result<Responses, DeliveryError> {
-    let event = T::from_avro_minor_version(bytes, metadata.minorversion()).map_err(DeliveryError::Decode)?;
-    T::signal()
-        .send_event_with_custom_metadata(metadata, event)
-        .map_err(DeliveryError::Send)
-}
-
-/// Why an event received from the bus could not be delivered to its receivers.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum DeliveryError {
-    /// No linked crate defines the event type (or several do).
-    #[error(transparent)]
-    Registry(#[from] crate::RegistryError),
-    /// The event type exists but cannot travel on the bus.
-    #[error("{event_type} cannot be received from the event bus: {reason}")]
-    NotSerializable {
-        /// The event type.
-        event_type: &'static str,
-        /// Why it is not serializable.
-        reason: &'static str,
-    },
-    /// The payload bytes do not decode.
-    #[error(transparent)]
-    Decode(DecodeError),
-    /// The send failed (fail-fast receivers, or metadata for another type).
-    #[error(transparent)]
-    Send(crate::SendError),
 }
 
 fn avro_to_json<T: AvroEvent>(bytes: &[u8]) -> Result<Value, DecodeError> {

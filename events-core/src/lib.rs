@@ -75,6 +75,7 @@ pub mod datetime;
 mod error;
 mod event;
 mod field;
+mod isolation;
 pub mod key_field;
 pub mod keys;
 pub mod metadata;
@@ -86,7 +87,8 @@ mod signal;
 pub mod testing;
 mod uuid_v1;
 
-pub use codec::{AvroEvent, DeliveryError, EventCodec, JsonError};
+pub use bus::DeliveryError;
+pub use codec::{AvroEvent, EventCodec, JsonError};
 pub use custom_type::CustomType;
 pub use error::{RegistryError, SendError};
 pub use event::{Event, OpenEdxEvent};

@@ -13,7 +13,7 @@ use crate::event::{Event, OpenEdxEvent};
 use crate::metadata::{EventsMetadata, Now, checked_time};
 use crate::receiver::{BoxError, Receiver, ReceiverError, ReceiverId, ReceiverResponse, Responses};
 use crate::registry::{AnySignal, ErasedEvent, ErasedReceiver, EventInfo};
-use crate::testing;
+use crate::isolation;
 
 /// The signal of one Open edX event type: receivers connect to it and senders send through it.
 ///
@@ -224,7 +224,7 @@ impl<T: OpenEdxEvent> OpenEdxPublicSignal<T> {
     }
 
     fn dispatch(&self, metadata: EventsMetadata, data: T, from_event_bus: bool) -> Result<Responses, SendError> {
-        let scope = testing::active_scope();
+        let scope = isolation::active_scope();
         let (enabled, fail_fast) = match &scope {
             Some(scope) => scope.policy(self.event_type()),
             None => (self.is_enabled(), self.is_send_event_failure_allowed()),

@@ -49,30 +49,19 @@
 //! assert!(events.sent::<BadgeRevoked>().is_empty());
 //! ```
 
-use std::any::Any;
-use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::marker::PhantomData;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 
 use crate::error::RegistryError;
 use crate::event::{Event, OpenEdxEvent};
+use crate::isolation::{GlobalReceivers, Scope, swap_active};
 use crate::receiver::{BoxError, Receiver, ReceiverId};
 use crate::registry;
 use crate::signal::OpenEdxPublicSignal;
-
-thread_local! {
-    static ACTIVE: RefCell<Option<Arc<Scope>>> = const { RefCell::new(None) };
-}
-
-/// The isolation scope entered by the current thread, if any.
-pub(crate) fn active_scope() -> Option<Arc<Scope>> {
-    ACTIVE.try_with(|active| active.borrow().clone()).ok().flatten()
-}
-
-fn swap_active(scope: Option<Arc<Scope>>) -> Option<Arc<Scope>> {
-    ACTIVE.try_with(|active| active.replace(scope)).ok().flatten()
-}
 
 /// Starts describing an isolation; see the [module documentation](self).
 pub fn isolate_events() -> IsolationBuilder {
@@ -82,13 +71,6 @@ pub fn isolate_events() -> IsolationBuilder {
         fail_fast: true,
         global: GlobalReceivers::All,
     }
-}
-
-/// Which globally connected receivers run for sends under an isolation.
-#[derive(Debug, Clone)]
-enum GlobalReceivers {
-    All,
-    Only(HashSet<ReceiverId>),
 }
 
 /// Chooses the events an [`EventsIsolation`] enables.
@@ -323,6 +305,94 @@ impl IsolationHandle {
     }
 }
 
+impl IsolationHandle {
+    /// Wraps `future` so that it runs under the isolation wherever it is polled: on a tokio
+    /// worker thread after `tokio::spawn`, on a thread pool, after moving between threads.
+    ///
+    /// ```
+    /// # #[cfg(feature = "tokio")] {
+    /// use events_core::testing::isolate_events;
+    ///
+    /// let events = isolate_events().start();
+    /// let handle = events.handle();
+    /// let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    /// runtime.block_on(async {
+    ///     let task = tokio::spawn(handle.scope(async {
+    ///         // sends here are isolated and captured
+    ///     }));
+    ///     task.await.unwrap();
+    /// });
+    /// # }
+    /// ```
+    pub fn scope<F: Future>(&self, future: F) -> Isolated<F> {
+        Isolated {
+            future: Box::pin(future),
+            scope: Arc::clone(&self.scope),
+        }
+    }
+
+    /// A multi-threaded tokio runtime every thread of which is under the isolation: its
+    /// workers and its blocking pool. Tasks spawned on it, from the test or from the code under
+    /// test, send under the isolation without being wrapped; other tests, with runtimes of
+    /// their own, do not see their events.
+    ///
+    /// ```
+    /// use events_core::testing::isolate_events;
+    ///
+    /// let events = isolate_events().start();
+    /// let runtime = events.handle().runtime()?;
+    /// runtime.block_on(async {
+    ///     tokio::spawn(async { /* isolated */ }).await.unwrap();
+    /// });
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[cfg(feature = "tokio")]
+    pub fn runtime(&self) -> std::io::Result<tokio::runtime::Runtime> {
+        let scope = Arc::clone(&self.scope);
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_time()
+            .thread_name("openedx-events-isolated")
+            .on_thread_start(move || {
+                // Runtime threads are the runtime's own: the scope stays until they end.
+                swap_active(Some(Arc::clone(&scope)));
+            })
+            .on_thread_stop(|| {
+                swap_active(None);
+            })
+            .build()
+    }
+}
+
+/// A future that runs under an isolation, from [`IsolationHandle::scope`].
+#[must_use = "futures do nothing unless polled"]
+pub struct Isolated<F> {
+    future: Pin<Box<F>>,
+    scope: Arc<Scope>,
+}
+
+impl<F: Future> Future for Isolated<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let previous = swap_active(Some(Arc::clone(&self.scope)));
+        // Restored even if the future panics, so that the thread does not stay isolated.
+        struct Restore(Option<Arc<Scope>>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                swap_active(self.0.take());
+            }
+        }
+        let _restore = Restore(previous);
+        self.future.as_mut().poll(cx)
+    }
+}
+
+impl<F> std::fmt::Debug for Isolated<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Isolated").field("scope", &self.scope).finish_non_exhaustive()
+    }
+}
+
 /// The guard of [`IsolationHandle::enter`].
 #[derive(Debug)]
 #[must_use = "the thread leaves the isolation when this value is dropped"]
@@ -334,65 +404,5 @@ pub struct EnteredIsolation {
 impl Drop for EnteredIsolation {
     fn drop(&mut self) {
         swap_active(self.previous.take());
-    }
-}
-
-struct Captured {
-    event_type: &'static str,
-    event: Box<dyn Any + Send>,
-}
-
-pub(crate) struct Scope {
-    enabled: HashSet<String>,
-    all: bool,
-    fail_fast: bool,
-    global: GlobalReceivers,
-    sent: Mutex<Vec<Captured>>,
-    receivers: Mutex<HashMap<&'static str, Box<dyn Any + Send>>>,
-}
-
-impl std::fmt::Debug for Scope {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Scope")
-            .field("enabled", &self.enabled)
-            .field("all", &self.all)
-            .field("fail_fast", &self.fail_fast)
-            .field("global", &self.global)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Scope {
-    /// Whether `event_type` is sent under this scope, and whether it fails fast.
-    pub(crate) fn policy(&self, event_type: &str) -> (bool, bool) {
-        (self.all || self.enabled.contains(event_type), self.fail_fast)
-    }
-
-    /// Whether the receiver connected globally under `id` runs for sends under this scope.
-    pub(crate) fn runs_global(&self, id: &ReceiverId) -> bool {
-        match &self.global {
-            GlobalReceivers::All => true,
-            GlobalReceivers::Only(kept) => kept.contains(id),
-        }
-    }
-
-    pub(crate) fn record<T: OpenEdxEvent>(&self, event: &Event<T>) {
-        self.sent().push(Captured {
-            event_type: T::INFO.event_type,
-            event: Box::new(event.clone()),
-        });
-    }
-
-    pub(crate) fn receivers<T: OpenEdxEvent>(&self) -> Vec<Receiver<T>> {
-        let receivers = self.receivers.lock().unwrap_or_else(PoisonError::into_inner);
-        receivers
-            .get(T::INFO.event_type)
-            .and_then(|slot| slot.downcast_ref::<Vec<Receiver<T>>>())
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    fn sent(&self) -> std::sync::MutexGuard<'_, Vec<Captured>> {
-        self.sent.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

@@ -6,8 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use events_core::bus::{
-    BusMessage, ConfigError, Consumer, ConsumerError, ConsumerOptions, Delivery, InMemoryBus, Outcome, ProducerConfig,
-    ProducerConfigLayer, StartFrom, StreamBackend, StreamEntry, TopicPrefix, connect_producer, connect_producer_with,
+    BusMessage, ConfigError, Consumer, ConsumerBackend, ConsumerError, ConsumerOptions, EventBusProducer, InMemoryBus,
+    Offset, Outcome, ProducerConfig, ProducerConfigLayer, PublishMode, StartFrom, TopicPrefix, connect_producer,
+    connect_producer_with,
 };
 use events_core::prelude::*;
 use events_core::testing::isolate_events;
@@ -75,10 +76,6 @@ fn options() -> ConsumerOptions {
         poll_timeout: Duration::ZERO,
         ..ConsumerOptions::default()
     }
-}
-
-fn message_of(bus_entry: &StreamEntry) -> BusMessage {
-    bus_entry.message().expect("a readable entry")
 }
 
 // --- configuration --------------------------------------------------------------------------
@@ -255,16 +252,22 @@ fn sending_an_event_publishes_it_to_each_enabled_topic_with_its_metadata_and_key
     let metadata = captured.lock().unwrap().clone().unwrap();
 
     for stream in ["stage-runs", "stage-seats"] {
-        let entries = bus.entries(stream);
-        assert_eq!(entries.len(), 1, "{stream}");
-        let message = message_of(&entries[0]);
+        let messages = bus.messages(stream);
+        assert_eq!(messages.len(), 1, "{stream}");
+        let message = &messages[0];
         assert_eq!(message.metadata, metadata);
+        assert_eq!(message.key.as_deref(), Some(if stream == "stage-runs" { "run-1" } else { "3" }));
+        assert_eq!(
+            message.schema.map(|schema| schema.event_type()),
+            Some("com.example.learning.run.published.v1"),
+            "the message carries its schema"
+        );
         assert_eq!(Published::from_avro(&message.data).unwrap(), event);
     }
-    assert!(bus.entries("stage-off").is_empty());
+    assert!(bus.is_empty("stage-off"));
     binding.unbind();
     RUN_PUBLISHED.send_event(event).unwrap();
-    assert_eq!(bus.entries("stage-runs").len(), 1, "unbound: no longer published");
+    assert_eq!(bus.len("stage-runs"), 1, "unbound: no longer published");
 }
 
 /// A producer recording keys, to see what the wiring computes.
@@ -353,7 +356,7 @@ fn a_topic_that_fails_does_not_keep_the_event_from_the_other_topics() {
         .publish("com.example.learning.run.fanned.v1", "third", "run.run_id")
         .unwrap();
     // Published on the sender's thread, so that the send's responses carry the broker's answer.
-    let binding = connect_producer_with(&config, broker.clone(), &TopicPrefix::none(), Delivery::Direct).unwrap();
+    let binding = connect_producer_with(&config, broker.clone(), &TopicPrefix::none(), PublishMode::Direct).unwrap();
 
     let responses = RUN_FANNED.send_event(Fanned::new(run("run-1"))).unwrap();
 
@@ -397,11 +400,7 @@ fn a_consumer_resends_events_with_the_producer_metadata_and_does_not_republish_t
     assert_eq!(received[0].metadata(), produced.metadata());
     assert_eq!(received[0].data(), produced.data());
     assert!(received[0].from_event_bus());
-    assert_eq!(
-        bus.entries("runs").len(),
-        1,
-        "an event from the bus is not published again"
-    );
+    assert_eq!(bus.len("runs"), 1, "an event from the bus is not published again");
     assert!(bus.pending("runs", "lms").is_empty(), "acknowledged");
     binding.unbind();
 }
@@ -409,17 +408,15 @@ fn a_consumer_resends_events_with_the_producer_metadata_and_does_not_republish_t
 #[test]
 fn unacknowledged_entries_are_redelivered_to_the_same_consumer_after_a_restart() {
     let bus = InMemoryBus::new();
-    let message = BusMessage {
-        metadata: EventsMetadata::new("com.example.learning.run.redelivered.v1"),
-        data: Redelivered::new(run("run-3")).to_avro(),
-        key: None,
-    };
-    use events_core::bus::EventBusProducer;
+    let message = BusMessage::new(
+        EventsMetadata::new("com.example.learning.run.redelivered.v1"),
+        Redelivered::new(run("run-3")).to_avro(),
+    );
     bus.send("runs", &message).unwrap();
 
     // A first process reads the entry and dies before acknowledging it.
     let mut crashed = bus.consumer("runs", "lms", "worker", StartFrom::Backlog);
-    assert_eq!(crashed.read_new(10, Duration::ZERO).unwrap().len(), 1);
+    assert_eq!(crashed.receive(10, Duration::ZERO).unwrap().len(), 1);
     assert_eq!(bus.pending("runs", "lms")[0].1, "worker");
 
     // The restarted process reads its pending entry before new ones.
@@ -433,25 +430,21 @@ fn unacknowledged_entries_are_redelivered_to_the_same_consumer_after_a_restart()
 #[test]
 fn entries_left_pending_by_a_dead_consumer_are_claimed_by_another() {
     let bus = InMemoryBus::new();
-    use events_core::bus::EventBusProducer;
     for id in ["a", "b"] {
-        let message = BusMessage {
-            metadata: EventsMetadata::new("com.example.learning.run.claimed.v1"),
-            data: Claimed::new(run(id)).to_avro(),
-            key: None,
-        };
+        let message = BusMessage::new(
+            EventsMetadata::new("com.example.learning.run.claimed.v1"),
+            Claimed::new(run(id)).to_avro(),
+        );
         bus.send("runs", &message).unwrap();
     }
     let mut dead = bus.consumer("runs", "lms", "dead", StartFrom::Backlog);
-    assert_eq!(dead.read_new(10, Duration::ZERO).unwrap().len(), 2);
+    assert_eq!(dead.receive(10, Duration::ZERO).unwrap().len(), 2);
 
     let events = isolate_events().enable(&RUN_CLAIMED).start();
     let mut survivor = Consumer::new(
-        bus.consumer("runs", "lms", "survivor", StartFrom::Backlog),
-        ConsumerOptions {
-            claim_idle: Some(Duration::ZERO),
-            ..options()
-        },
+        bus.consumer("runs", "lms", "survivor", StartFrom::Backlog)
+            .claim_idle(Duration::ZERO),
+        options(),
     );
     assert_eq!(survivor.poll().unwrap(), 2);
     let ids: Vec<String> = events
@@ -464,22 +457,18 @@ fn entries_left_pending_by_a_dead_consumer_are_claimed_by_another() {
 }
 
 #[test]
-fn undeliverable_entries_are_dead_lettered_with_the_reason_and_acknowledged() {
+fn undeliverable_messages_are_dead_lettered_with_the_reason_and_acknowledged() {
     let bus = InMemoryBus::new();
-    let good = BusMessage {
-        metadata: EventsMetadata::new("com.example.learning.run.refused.v1"),
-        data: Refused::new(run("ok")).to_avro(),
-        key: None,
-    };
-    let entry_of = |message: &BusMessage| StreamEntry::from_message("0-0", message).fields;
-    let mut missing_header = entry_of(&good);
-    missing_header.retain(|(name, _)| name != b"time");
-    let mut unknown_type = entry_of(&good);
-    unknown_type[0].1 = b"com.example.learning.run.nonexistent.v1".to_vec();
-    let mut bad_avro = entry_of(&good);
-    bad_avro.last_mut().unwrap().1 = vec![0xff];
-    for fields in [missing_header, unknown_type, bad_avro, entry_of(&good)] {
-        bus.add("runs", fields);
+    let good = BusMessage::new(
+        EventsMetadata::new("com.example.learning.run.refused.v1"),
+        Refused::new(run("ok")).to_avro(),
+    );
+    let mut unknown_type = good.clone();
+    unknown_type.metadata = EventsMetadata::new("com.example.learning.run.nonexistent.v1");
+    let mut bad_avro = good.clone();
+    bad_avro.data = vec![0xff];
+    for message in [&unknown_type, &bad_avro, &good] {
+        bus.send("runs", message).unwrap();
     }
 
     let events = isolate_events().enable(&RUN_REFUSED).robust().start();
@@ -493,59 +482,53 @@ fn undeliverable_entries_are_dead_lettered_with_the_reason_and_acknowledged() {
     let outcomes = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&outcomes);
     let mut consumer = Consumer::new(bus.consumer("runs", "lms", "c1", StartFrom::Backlog), options())
-        .observe(move |handled| sink.lock().unwrap().push(handled.outcome.clone()));
-    assert_eq!(consumer.poll().unwrap(), 4);
+        .observe(move |handled| sink.lock().unwrap().push((handled.position.to_string(), handled.outcome.clone())));
+    assert_eq!(consumer.poll().unwrap(), 3);
 
-    let reasons: Vec<String> = outcomes
+    let reasons: Vec<(String, String)> = outcomes
         .lock()
         .unwrap()
         .iter()
-        .map(|outcome| match outcome {
-            Outcome::DeadLettered(reason) => reason.clone(),
-            Outcome::LeftPending(reason) => format!("left pending: {reason}"),
-            Outcome::Delivered => "delivered".into(),
+        .map(|(position, outcome)| match outcome {
+            Outcome::DeadLettered(reason) => (position.clone(), reason.clone()),
+            other => (position.clone(), format!("{other:?}")),
         })
         .collect();
-    assert_eq!(reasons[0], "unreadable entry: the entry has no `time` field");
+    assert_eq!(reasons[0].0, "1");
     assert!(
-        reasons[1].starts_with("unknown event type `com.example.learning.run.nonexistent.v1`"),
+        reasons[0].1.starts_with("unknown event type `com.example.learning.run.nonexistent.v1`"),
         "{}",
-        reasons[1]
+        reasons[0].1
     );
     assert!(
-        reasons[2].starts_with("com.example.learning.run.refused.v1: run.run_id: "),
+        reasons[1].1.starts_with("com.example.learning.run.refused.v1: run.run_id: "),
         "{}",
-        reasons[2]
+        reasons[1].1
     );
     assert_eq!(
-        reasons[3],
-        "1 of 1 receivers failed: picky: downstream service unavailable"
+        reasons[2],
+        ("3".to_owned(), "1 of 1 receivers failed: picky: downstream service unavailable".to_owned())
     );
 
-    let dead = bus.entries("runs-dead-letter");
-    assert_eq!(dead.len(), 4);
-    let originals = bus.entries("runs");
-    for (dead, original) in dead.iter().zip(&originals) {
-        assert_eq!(dead.field("dead_letter_entry_id"), Some(original.id.as_bytes()));
-        assert_eq!(dead.field("dead_letter_group"), Some(&b"lms"[..]));
-        assert_eq!(
-            &dead.fields[..original.fields.len()],
-            &original.fields[..],
-            "original fields kept"
-        );
+    let dead = bus.dead_letters("runs");
+    assert_eq!(dead.len(), 3);
+    for (index, (dead, original)) in dead.iter().zip([&unknown_type, &bad_avro, &good]).enumerate() {
+        assert_eq!(&dead.message, original, "the message is kept as received");
+        assert_eq!(dead.offset, Offset(index as u64 + 1));
+        assert_eq!((dead.group.as_str(), dead.consumer.as_str()), ("lms", "c1"));
+        assert_eq!(dead.reason, reasons[index].1);
     }
     assert!(bus.pending("runs", "lms").is_empty(), "everything read is acknowledged");
-    assert_eq!(consumer.stats().dead_lettered, 4);
+    assert_eq!(consumer.stats().dead_lettered, 3);
 }
 
 #[test]
 fn the_consecutive_error_limit_stops_the_consumer() {
     let bus = InMemoryBus::new();
+    // No payload at all: undecodable.
+    let empty = BusMessage::new(EventsMetadata::new("com.example.learning.run.limited.v1"), Vec::new());
     for _ in 0..3 {
-        bus.add(
-            "runs",
-            vec![(b"type".to_vec(), b"com.example.learning.run.limited.v1".to_vec())],
-        );
+        bus.send("runs", &empty).unwrap();
     }
     let observed = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&observed);
@@ -564,17 +547,16 @@ fn the_consecutive_error_limit_stops_the_consumer() {
         matches!(&error, ConsumerError::TooManyErrors { count: 2, .. }),
         "{error}"
     );
-    assert_eq!(bus.entries("runs-dead-letter").len(), 2);
+    assert_eq!(bus.dead_letters("runs").len(), 2);
     assert_eq!(
         observed.load(Ordering::SeqCst),
         2,
         "the observer saw the entry that reached the limit too"
     );
-    let third = bus.entries("runs")[2].id.clone();
-    let pending: Vec<String> = bus.pending("runs", "lms").into_iter().map(|(id, _, _)| id).collect();
+    let pending: Vec<Offset> = bus.pending("runs", "lms").into_iter().map(|(offset, _, _)| offset).collect();
     assert_eq!(
         pending,
-        [third],
+        [Offset(3)],
         "both dead-lettered entries were acknowledged; the unhandled third stays pending for a restart"
     );
     let _ = &RUN_LIMITED;
@@ -583,41 +565,26 @@ fn the_consecutive_error_limit_stops_the_consumer() {
 #[test]
 fn start_positions_follow_edx_event_bus_redis() {
     let bus = InMemoryBus::new();
-    let add = |id: &str| {
-        let message = BusMessage {
-            metadata: EventsMetadata::new("com.example.learning.run.positioned.v1"),
-            data: Positioned::new(run(id)).to_avro(),
-            key: None,
-        };
-        events_core::bus::EventBusProducer::send(&bus, "runs", &message).unwrap();
-    };
-    add("before");
-    let first_id = bus.entries("runs")[0].id.clone();
-    add("second");
-
-    let ids = |start: StartFrom, group: &str| -> Vec<String> {
+    for id in ["before", "second"] {
+        let message = BusMessage::new(
+            EventsMetadata::new("com.example.learning.run.positioned.v1"),
+            Positioned::new(run(id)).to_avro(),
+        );
+        bus.send("runs", &message).unwrap();
+    }
+    let offsets = |start: StartFrom, group: &str| -> Vec<Offset> {
         let mut consumer = bus.consumer("runs", group, "c", start);
-        consumer
-            .read_new(10, Duration::ZERO)
-            .unwrap()
-            .iter()
-            .map(|e| e.id.clone())
-            .collect()
+        let deliveries = consumer.receive(10, Duration::ZERO).unwrap();
+        deliveries.iter().map(|delivery| delivery.token).collect()
     };
-    let all: Vec<String> = bus.entries("runs").iter().map(|e| e.id.clone()).collect();
     assert_eq!(
-        ids(StartFrom::Backlog, "backlog"),
-        all,
-        "a new group with check_backlog reads the whole stream"
+        offsets(StartFrom::Backlog, "backlog"),
+        [Offset(1), Offset(2)],
+        "a new group with check_backlog reads the whole topic"
     );
     assert!(
-        ids(StartFrom::Latest, "latest").is_empty(),
-        "by default only new entries are read"
-    );
-    assert_eq!(
-        ids(StartFrom::After(first_id.parse().unwrap()), "after"),
-        all[1..],
-        "last_read_msg_id replays after that entry"
+        offsets(StartFrom::Latest, "latest").is_empty(),
+        "by default only new messages are read"
     );
 }
 
@@ -659,7 +626,7 @@ fn two_producers_bound_to_one_event_each_publish_and_unbind_their_own() {
     first.flush(FLUSH).unwrap();
     second.flush(FLUSH).unwrap();
     assert_eq!(
-        (first_bus.entries("runs").len(), second_bus.entries("runs").len()),
+        (first_bus.len("runs"), second_bus.len("runs")),
         (1, 1)
     );
 
@@ -667,7 +634,7 @@ fn two_producers_bound_to_one_event_each_publish_and_unbind_their_own() {
     RUN_TWICE_BOUND.send_event(TwiceBound::new(run("r"))).unwrap();
     second.flush(FLUSH).unwrap();
     assert_eq!(
-        (first_bus.entries("runs").len(), second_bus.entries("runs").len()),
+        (first_bus.len("runs"), second_bus.len("runs")),
         (1, 2)
     );
     second.unbind();

@@ -9,7 +9,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use events_core::bus::{
-    BatchError, BusMessage, Delivery, EventBusProducer, ProduceError, ProducerConfig, PublishReport, PublisherOptions,
+    BatchError, BusMessage, EventBusProducer, ProduceError, ProducerConfig, PublishReport, PublishMode, PublisherOptions,
     TopicPrefix, WhenFull, connect_producer_with,
 };
 use events_core::prelude::*;
@@ -142,7 +142,7 @@ fn a_send_returns_before_the_broker_takes_the_event_and_flush_waits_until_it_did
         &config("com.example.learning.note.queued.v1"),
         broker.clone(),
         &TopicPrefix::none(),
-        Delivery::Background(options()),
+        PublishMode::Background(options()),
     )
     .unwrap();
     let responses = NOTE_QUEUED.send_event(Queued::new(note("a"))).unwrap();
@@ -165,7 +165,7 @@ fn a_full_queue_refuses_sends_with_an_error_in_their_responses() {
         &config("com.example.learning.note.refused.v1"),
         broker.clone(),
         &TopicPrefix::none(),
-        Delivery::Background(PublisherOptions {
+        PublishMode::Background(PublisherOptions {
             capacity: 2,
             when_full: WhenFull::Refuse,
             max_batch: 1,
@@ -210,7 +210,7 @@ fn a_full_queue_makes_a_send_wait_for_room_up_to_its_timeout() {
         &config("com.example.learning.note.waited.v1"),
         broker.clone(),
         &TopicPrefix::none(),
-        Delivery::Background(PublisherOptions {
+        PublishMode::Background(PublisherOptions {
             capacity: 1,
             when_full: WhenFull::Wait(Duration::from_millis(30)),
             max_batch: 1,
@@ -258,7 +258,7 @@ fn what_the_broker_does_not_take_is_retried_in_order_and_reported_with_the_event
         &config("com.example.learning.note.retried.v1"),
         broker.clone(),
         &TopicPrefix::none(),
-        Delivery::Background(PublisherOptions {
+        PublishMode::Background(PublisherOptions {
             observer: Some(Arc::new(move |report: &PublishReport<'_>| {
                 if let PublishReport::Retrying { message, attempts, .. } = report {
                     seen.lock()
@@ -302,7 +302,7 @@ fn a_message_still_refused_when_its_retry_time_is_over_is_given_up_and_reported(
         &config("com.example.learning.note.expired.v1"),
         broker.clone(),
         &TopicPrefix::none(),
-        Delivery::Background(PublisherOptions {
+        PublishMode::Background(PublisherOptions {
             retry_for: Some(Duration::from_millis(50)),
             observer: Some(Arc::new(move |report: &PublishReport<'_>| {
                 if let PublishReport::GaveUp { message, reason, .. } = report {
@@ -346,7 +346,7 @@ fn a_shutdown_that_runs_out_of_time_gives_up_what_is_left_and_reports_it() {
         &config("com.example.learning.note.abandoned.v1"),
         broker.clone(),
         &TopicPrefix::none(),
-        Delivery::Background(PublisherOptions {
+        PublishMode::Background(PublisherOptions {
             retry_for: None,
             observer: Some(Arc::new(move |report: &PublishReport<'_>| {
                 if let PublishReport::GaveUp { reason, .. } = report {
@@ -377,7 +377,7 @@ fn dropping_the_binding_waits_until_what_was_sent_is_published() {
         &config("com.example.learning.note.dropped.v1"),
         broker.clone(),
         &TopicPrefix::none(),
-        Delivery::Background(options()),
+        PublishMode::Background(options()),
     )
     .unwrap();
     NOTE_DROPPED.send_event(Dropped::new(note("last words"))).unwrap();

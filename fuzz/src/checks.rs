@@ -12,7 +12,8 @@ use std::fmt::Display;
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
 
-use events_core::bus::{BusMessage, ConfigError, EntryId, ProducerConfig, ProducerConfigLayer, StreamEntry};
+use events_bus_redis::{EntryId, StreamEntry, from_fields, to_fields};
+use events_core::bus::{ConfigError, ProducerConfig, ProducerConfigLayer};
 use events_core::chrono::{DateTime, Datelike, Utc};
 use events_core::datetime::{IsoFormat, parse_isoformat, to_isoformat};
 use events_core::keys::{
@@ -675,9 +676,8 @@ pub(crate) fn bus_entry(data: &[u8]) {
         written,
         "writing the entry is not a fixed point"
     );
-    let fields = BusMessage::from_fields(
-        message
-            .to_fields()
+    let fields = from_fields(
+        to_fields(&message)
             .iter()
             .map(|(name, value)| (name.as_bytes(), &value[..])),
     )

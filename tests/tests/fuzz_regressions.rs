@@ -165,7 +165,8 @@ mod seeds {
 
     use events_core::EventsMetadata;
     use events_core::SourceLib;
-    use events_core::bus::{BusMessage, StreamEntry};
+    use events_bus_redis::StreamEntry;
+    use events_core::bus::BusMessage;
     use events_core::chrono::DateTime;
     use events_core::uuid::Uuid;
     use serde_json::Value;
@@ -218,11 +219,7 @@ mod seeds {
             .with_source("openedx/lms/web")
             .with_sourcehost("lms-1")
             .with_sourcelib(SourceLib::new([10, 5, 0]));
-        BusMessage {
-            metadata,
-            data,
-            key: None,
-        }
+        BusMessage::new(metadata, data)
     }
 
     fn bulk(out: &mut Vec<u8>, value: &[u8]) {

@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use events_core::bus::{BusMessage, ConsumerOptions, StreamEntry};
+use events_bus_redis::StreamEntry;
+use events_core::bus::{BusMessage, ConsumerOptions};
 use events_core::prelude::*;
 use redis::Value;
 
@@ -41,11 +42,7 @@ pub fn run(id: &str) -> RunData {
 
 /// A bus message for `event` with fresh metadata.
 pub fn message_of<T: events_core::AvroEvent>(event: &T) -> BusMessage {
-    BusMessage {
-        metadata: EventsMetadata::new(T::INFO.event_type),
-        data: event.to_avro(),
-        key: None,
-    }
+    BusMessage::new(EventsMetadata::new(T::INFO.event_type), event.to_avro())
 }
 
 pub fn options() -> ConsumerOptions {

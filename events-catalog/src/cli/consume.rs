@@ -11,10 +11,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use events_bus_redis::{RedisOptions, RedisStream};
-use events_core::bus::{
-    Consumer, ConsumerOptions, EntryId, Handled, Outcome, StartFrom, TopicPrefix, dead_letter_stream,
-};
+use events_bus_redis::{EntryId, Position, RedisOptions, RedisStream};
+use events_core::bus::{Consumer, ConsumerOptions, Handled, Outcome, TopicPrefix, dead_letter_topic};
 use events_core::metadata::default_sourcehost;
 use events_core::registry::get_signal_by_type;
 
@@ -78,9 +76,9 @@ pub(crate) fn run(
 ) -> Result<(), CliError> {
     let stream = TopicPrefix::from_env().full_topic(&args.topic);
     let start = match (&args.last_read_msg_id, args.check_backlog) {
-        (Some(id), _) => StartFrom::After(*id),
-        (None, true) => StartFrom::Backlog,
-        (None, false) => StartFrom::Latest,
+        (Some(id), _) => Position::After(*id),
+        (None, true) => Position::Backlog,
+        (None, false) => Position::Latest,
     };
     let consumer_name = args.consumer.clone().unwrap_or_else(|| default_sourcehost().to_owned());
     let backend = RedisStream::open(
@@ -90,10 +88,10 @@ pub(crate) fn run(
         &consumer_name,
         start,
     )?
-    .with_dead_letter_max_len((args.dead_letter_max_len > 0).then_some(args.dead_letter_max_len));
+    .with_dead_letter_max_len((args.dead_letter_max_len > 0).then_some(args.dead_letter_max_len))
+    .with_claim_idle(args.claim_idle_ms.map(Duration::from_millis));
     let options = ConsumerOptions {
         max_messages: args.max_messages,
-        claim_idle: args.claim_idle_ms.map(Duration::from_millis),
         consecutive_error_limit: args.consecutive_error_limit,
         ..ConsumerOptions::default()
     };
@@ -111,7 +109,7 @@ pub(crate) fn run(
         out,
         errors,
         format: args.format,
-        dead_letters: dead_letter_stream(&stream),
+        dead_letters: dead_letter_topic(&stream),
         failure: None,
     }));
     let shutdown = consumer.shutdown_handle();
@@ -159,7 +157,7 @@ impl Printer {
                 writeln!(
                     self.errors,
                     "openedx-events: entry {} dead-lettered to `{}`: {reason}",
-                    handled.entry.id, self.dead_letters
+                    handled.position, self.dead_letters
                 )?;
                 return Ok(());
             }
@@ -167,7 +165,7 @@ impl Printer {
                 writeln!(
                     self.errors,
                     "openedx-events: entry {} left pending (not acknowledged; it is read again on restart): {reason}",
-                    handled.entry.id
+                    handled.position
                 )?;
                 return Ok(());
             }
@@ -190,7 +188,7 @@ impl Printer {
                 writeln!(
                     self.out,
                     "{} {} {} {} from {}",
-                    handled.entry.id,
+                    handled.position,
                     metadata.event_type(),
                     metadata.id(),
                     metadata.time_isoformat(),

@@ -10,8 +10,8 @@ use events_catalog::learning::{
     COURSE_ENROLLMENT_CREATED, CourseData, CourseEnrollmentCreated, CourseEnrollmentData, UserData, UserPersonalData,
 };
 use events_core::bus::{
-    Consumer, ConsumerOptions, EventBusProducer, InMemoryBus, ProducerConfig, StartFrom, StreamBackend, TopicPrefix,
-    connect_producer,
+    Consumer, ConsumerBackend, ConsumerOptions, EventBusProducer, InMemoryBus, ProducerConfig, StartFrom,
+    TopicPrefix, connect_producer,
 };
 use events_core::keys::CourseKey;
 use events_core::prelude::*;
@@ -30,7 +30,7 @@ pub(crate) fn run(out: &mut dyn Write) -> Result<(), CliError> {
         consumer,
         "the embedded in-memory bus",
         &TopicPrefix::none(),
-        &|stream| bus.entries(stream).len(),
+        &|stream| bus.len(stream),
     )
 }
 
@@ -65,7 +65,7 @@ pub(crate) fn run_on_redis(out: &mut dyn Write, url: &str) -> Result<(), CliErro
 }
 
 /// The demo on any bus: `producer` publishes to the topic `consumer` reads.
-pub(crate) fn run_with<B: StreamBackend>(
+pub(crate) fn run_with<B: ConsumerBackend>(
     out: &mut dyn Write,
     producer: Arc<dyn EventBusProducer>,
     consumer: B,

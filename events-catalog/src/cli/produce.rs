@@ -90,11 +90,8 @@ pub(crate) fn run(
             .and_then(|data| {
                 // One message for every attempt: a line retried after a reply was lost, and so
                 // written twice, carries the same event id both times.
-                let message = BusMessage {
-                    metadata: EventsMetadata::new(info.event_type).with_minorversion(info.minor_version),
-                    data,
-                    key: None,
-                };
+                let metadata = EventsMetadata::new(info.event_type).with_minorversion(info.minor_version);
+                let message = BusMessage::new(metadata, data).with_schema((codec.event_schema)());
                 let entry_id = retry.run(&format!("line {number}: "), errors, || producer.add(&stream, &message))?;
                 Ok((entry_id, message.metadata))
             });

@@ -420,3 +420,16 @@ impl TopicPrefix {
         }
     }
 }
+
+/// The suffix of the topic (or stream) that receives the messages of `{topic}` that could not
+/// be delivered.
+pub const DEAD_LETTER_SUFFIX: &str = "-dead-letter";
+
+/// The dead-letter topic of `topic`: `{topic}-dead-letter`.
+///
+/// ```
+/// assert_eq!(events_core::bus::dead_letter_topic("stage-user-logins"), "stage-user-logins-dead-letter");
+/// ```
+pub fn dead_letter_topic(topic: &str) -> String {
+    format!("{topic}{DEAD_LETTER_SUFFIX}")
+}

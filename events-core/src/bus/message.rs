@@ -1,273 +1,58 @@
-//! An event as it travels on the bus: metadata headers and Avro bytes, in the entry layout of
-//! `edx-event-bus-redis`.
+//! An event as it travels on the bus, in no broker's layout: metadata, key, Avro value and the
+//! schema it was written with. Each backend maps it to its own wire format (entry fields on
+//! Redis Streams, headers and framing on Kafka).
 
-use std::borrow::Cow;
-use std::fmt;
+use crate::avro::EventSchema;
+use crate::metadata::EventsMetadata;
 
-use uuid::Uuid;
-
-use crate::datetime::parse_isoformat;
-use crate::metadata::{EventsMetadata, SourceLib};
-
-/// The entry fields holding the metadata, in the order the Python producer writes them.
-pub const HEADER_FIELDS: [&str; 7] = [
-    "type",
-    "id",
-    "source",
-    "time",
-    "minorversion",
-    "sourcehost",
-    "sourcelib",
-];
-
-/// The entry field holding the Avro payload.
-pub const DATA_FIELD: &str = "event_data";
-
-/// One event ready for the bus: its metadata, its Avro-encoded payload and its key.
+/// One event ready for the bus, or received from it.
+///
+/// ```
+/// use events_core::EventsMetadata;
+/// use events_core::bus::BusMessage;
+///
+/// let message = BusMessage::new(EventsMetadata::new("com.example.learning.thing.happened.v1"), vec![0x02, 0x61])
+///     .with_key("course-v1:edX+Demo+2024");
+/// assert_eq!(message.key.as_deref(), Some("course-v1:edX+Demo+2024"));
+/// assert!(message.schema.is_none(), "not known until the producer or the broker says");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct BusMessage {
-    /// The event's metadata, carried in headers.
+    /// The event's metadata (OEP-41), which brokers carry in headers.
     pub metadata: EventsMetadata,
     /// The payload in Avro binary.
     pub data: Vec<u8>,
-    /// The value of the configured key field, for brokers that partition by key.
+    /// The value at the event's key field, as Python's `str()` writes it, for brokers that
+    /// partition by key; computed only for those.
     pub key: Option<String>,
+    /// The schema `data` was written with: set by the producer for its own events, and by a
+    /// backend whose broker says which schema a received message was written with; `None`
+    /// when nobody knows (a Redis entry).
+    pub schema: Option<&'static EventSchema>,
 }
 
 impl BusMessage {
-    /// The entry fields: `type`, `id`, `source`, `time` (isoformat), `minorversion` (decimal),
-    /// `sourcehost`, `sourcelib` (`1.2.3`) and `event_data`, as `edx-event-bus-redis` writes
-    /// them.
-    pub fn to_fields(&self) -> [(&'static str, Cow<'_, [u8]>); 8] {
-        let m = &self.metadata;
-        let text = |value: String| Cow::Owned(value.into_bytes());
-        [
-            ("type", Cow::Borrowed(m.event_type().as_bytes())),
-            ("id", text(m.id().hyphenated().to_string())),
-            ("source", Cow::Borrowed(m.source().as_bytes())),
-            ("time", text(m.time_isoformat().to_string())),
-            ("minorversion", text(m.minorversion().to_string())),
-            ("sourcehost", Cow::Borrowed(m.sourcehost().as_bytes())),
-            ("sourcelib", text(m.sourcelib().to_string())),
-            (DATA_FIELD, Cow::Borrowed(&self.data)),
-        ]
-    }
-
-    /// Reads a message from entry fields. Every header and the payload must be present and
-    /// well-formed; anything else is an [`EntryError`] naming the field. Unknown fields are
-    /// ignored, as the Python consumer ignores them.
-    pub fn from_fields<'a, I>(fields: I) -> Result<Self, EntryError>
-    where
-        I: IntoIterator<Item = (&'a [u8], &'a [u8])>,
-    {
-        let mut found: [Option<&[u8]>; 8] = [None; 8];
-        for (name, value) in fields {
-            let slot = HEADER_FIELDS
-                .iter()
-                .chain([&DATA_FIELD])
-                .position(|known| known.as_bytes() == name);
-            if let Some(slot) = slot {
-                found[slot] = Some(value);
-            }
-        }
-        let text = |index: usize| -> Result<&str, EntryError> {
-            let field = HEADER_FIELDS[index];
-            let value = found[index].ok_or(EntryError::Missing { field })?;
-            std::str::from_utf8(value).map_err(|_| EntryError::Invalid {
-                field,
-                reason: "not UTF-8 text".into(),
-            })
-        };
-        let invalid = |field: &'static str, reason: String| EntryError::Invalid { field, reason };
-
-        let event_type = text(0)?.to_owned();
-        let id = Uuid::parse_str(text(1)?).map_err(|error| invalid("id", error.to_string()))?;
-        let source = text(2)?.to_owned();
-        let time = parse_isoformat(text(3)?).map_err(|error| invalid("time", error.reason().to_owned()))?;
-        let minorversion = text(4)?
-            .parse::<u32>()
-            .map_err(|error| invalid("minorversion", format!("not a decimal integer ({error})")))?;
-        let sourcehost = text(5)?.to_owned();
-        let sourcelib: SourceLib = text(6)?
-            .parse()
-            .map_err(|error: crate::metadata::SourceLibParseError| invalid("sourcelib", error.to_string()))?;
-        let data = found[7].ok_or(EntryError::Missing { field: DATA_FIELD })?.to_vec();
-
-        let metadata = EventsMetadata::at(event_type, minorversion, time)
-            .with_id(id)
-            .with_source(source)
-            .with_sourcehost(sourcehost)
-            .with_sourcelib(sourcelib);
-        Ok(BusMessage {
+    /// A message of `data` with `metadata`, without a key or schema.
+    pub fn new(metadata: EventsMetadata, data: Vec<u8>) -> Self {
+        BusMessage {
             metadata,
             data,
             key: None,
-        })
-    }
-}
-
-/// An entry that is not a readable event.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum EntryError {
-    /// A required field is absent.
-    #[error("the entry has no `{field}` field")]
-    Missing {
-        /// The field.
-        field: &'static str,
-    },
-    /// A field's value cannot be read.
-    #[error("the entry's `{field}` field is invalid: {reason}")]
-    Invalid {
-        /// The field.
-        field: &'static str,
-        /// Why.
-        reason: String,
-    },
-}
-
-/// An entry of a stream: its id and its fields.
-#[derive(Clone, PartialEq, Eq)]
-pub struct StreamEntry {
-    /// The entry id, e.g. `1700000000000-0`.
-    pub id: String,
-    /// The fields, in order.
-    pub fields: Vec<(Vec<u8>, Vec<u8>)>,
-}
-
-impl StreamEntry {
-    /// The entry of `message` under `id`.
-    pub fn from_message(id: impl Into<String>, message: &BusMessage) -> Self {
-        StreamEntry {
-            id: id.into(),
-            fields: message
-                .to_fields()
-                .into_iter()
-                .map(|(name, value)| (name.as_bytes().to_vec(), value.into_owned()))
-                .collect(),
+            schema: None,
         }
     }
 
-    /// Reads the event the entry holds.
-    pub fn message(&self) -> Result<BusMessage, EntryError> {
-        BusMessage::from_fields(
-            self.fields
-                .iter()
-                .map(|(name, value)| (name.as_slice(), value.as_slice())),
-        )
+    /// The message with `key`.
+    #[must_use]
+    pub fn with_key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
     }
 
-    /// The value of the field called `name`.
-    pub fn field(&self, name: &str) -> Option<&[u8]> {
-        self.fields
-            .iter()
-            .find(|(field, _)| field == name.as_bytes())
-            .map(|(_, value)| value.as_slice())
-    }
-}
-
-impl fmt::Debug for StreamEntry {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut map = f.debug_map();
-        map.entry(&"id", &self.id);
-        for (name, value) in &self.fields {
-            let name = String::from_utf8_lossy(name);
-            if name == DATA_FIELD {
-                map.entry(&name, &format_args!("<{} bytes>", value.len()));
-            } else {
-                map.entry(&name, &String::from_utf8_lossy(value));
-            }
-        }
-        map.finish()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    fn message() -> BusMessage {
-        let metadata = EventsMetadata::at(
-            "org.openedx.learning.course.enrollment.created.v1",
-            2,
-            chrono::Utc.with_ymd_and_hms(2024, 2, 1, 12, 0, 0).unwrap() + chrono::Duration::microseconds(5),
-        )
-        .with_id(Uuid::parse_str("5f1a6a4e-c0de-11ee-8a2b-0242ac120002").unwrap())
-        .with_source("openedx/lms/web")
-        .with_sourcehost("lms-1")
-        .with_sourcelib(SourceLib::new([10, 5, 0]));
-        BusMessage {
-            metadata,
-            data: vec![1, 2, 3],
-            key: None,
-        }
-    }
-
-    #[test]
-    fn fields_are_written_as_the_python_producer_writes_them() {
-        let entry = StreamEntry::from_message("1-0", &message());
-        let fields: Vec<(String, Vec<u8>)> = entry
-            .fields
-            .iter()
-            .map(|(name, value)| (String::from_utf8(name.clone()).unwrap(), value.clone()))
-            .collect();
-        assert_eq!(
-            fields,
-            [
-                (
-                    "type".into(),
-                    b"org.openedx.learning.course.enrollment.created.v1".to_vec()
-                ),
-                ("id".into(), b"5f1a6a4e-c0de-11ee-8a2b-0242ac120002".to_vec()),
-                ("source".into(), b"openedx/lms/web".to_vec()),
-                ("time".into(), b"2024-02-01T12:00:00.000005+00:00".to_vec()),
-                ("minorversion".into(), b"2".to_vec()),
-                ("sourcehost".into(), b"lms-1".to_vec()),
-                ("sourcelib".into(), b"10.5.0".to_vec()),
-                ("event_data".into(), vec![1, 2, 3]),
-            ]
-        );
-        assert_eq!(entry.message().unwrap(), message());
-    }
-
-    #[test]
-    fn a_missing_or_malformed_header_is_named() {
-        let entry = StreamEntry::from_message("1-0", &message());
-        for (field, replacement, expected) in [
-            ("id", Some(&b"nope"[..]), "the entry's `id` field is invalid"),
-            (
-                "time",
-                Some(b"yesterday"),
-                "the entry's `time` field is invalid: expected a four-digit year",
-            ),
-            (
-                "minorversion",
-                Some(b"-1"),
-                "the entry's `minorversion` field is invalid: not a decimal integer",
-            ),
-            ("sourcelib", Some(b"10.x"), "the entry's `sourcelib` field is invalid"),
-            (
-                "source",
-                Some(&[0xff][..]),
-                "the entry's `source` field is invalid: not UTF-8 text",
-            ),
-            ("type", None, "the entry has no `type` field"),
-            ("event_data", None, "the entry has no `event_data` field"),
-        ] {
-            let mut broken = entry.clone();
-            broken.fields.retain(|(name, _)| name != field.as_bytes());
-            if let Some(value) = replacement {
-                broken.fields.push((field.as_bytes().to_vec(), value.to_vec()));
-            }
-            let error = broken.message().unwrap_err().to_string();
-            assert!(error.starts_with(expected), "{field}: {error}");
-        }
-    }
-
-    #[test]
-    fn unknown_fields_are_ignored() {
-        let mut entry = StreamEntry::from_message("1-0", &message());
-        entry.fields.push((b"trace".to_vec(), b"abc".to_vec()));
-        assert_eq!(entry.message().unwrap(), message());
+    /// The message written with `schema`.
+    #[must_use]
+    pub fn with_schema(mut self, schema: &'static EventSchema) -> Self {
+        self.schema = Some(schema);
+        self
     }
 }

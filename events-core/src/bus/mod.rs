@@ -5,15 +5,16 @@
 //! signal that encodes the event in Avro and queues it for a background [`Publisher`], which
 //! hands it to an [`EventBusProducer`] from its own thread, pipelining what is queued; a send
 //! never waits for the broker (unless the queue is full and the policy says to wait), and
-//! [`ProducerBinding::flush`] waits until what was sent is published. [`Delivery::Direct`]
+//! [`ProducerBinding::flush`] waits until what was sent is published. [`PublishMode::Direct`]
 //! publishes on the sender's thread instead. A consuming
 //! service runs a [`Consumer`] on a topic: each entry is decoded and re-sent on its signal with
 //! the producer's metadata, so local receivers run as if the event had happened here, and the
 //! event is marked as coming from the bus so that it is not published again.
 //!
-//! The wire format is that of `edx-event-bus-redis` ([`BusMessage::to_fields`]). The
-//! [`InMemoryBus`] keeps the same model in process memory; the Redis Streams backend lives in
-//! the `events-bus-redis` crate.
+//! A [`BusMessage`] is the event in no broker's layout (metadata, key, Avro value and schema);
+//! each backend maps it to its wire format: the Redis Streams backend lives in the
+//! `events-bus-redis` crate. The [`InMemoryBus`] keeps the brokers' model (topics, groups,
+//! pending messages, dead letters) in process memory and is the embedded default.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -45,36 +46,41 @@
 //! let login = LoginData::builder().username("ada").build();
 //! SESSION_RESUMED.send_event(SessionResumed::new(login))?; // queued, published in the background
 //! binding.flush(std::time::Duration::from_secs(5))?;
-//! assert_eq!(bus.entries("sessions").len(), 1);
+//! assert_eq!(bus.len("sessions"), 1);
 //!
 //! // The consumer re-sends the event; the producer does not publish it a second time.
 //! let stats = consumer.run()?;
 //! assert_eq!(stats.delivered, 1);
-//! assert_eq!(bus.entries("sessions").len(), 1);
+//! assert_eq!(bus.len("sessions"), 1);
 //! binding.unbind();
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod config;
 mod consumer;
-mod entry_id;
 mod memory;
 mod message;
 mod producer;
+mod progress;
 mod publisher;
 
-pub use config::{ConfigError, ProducerConfig, ProducerConfigLayer, TopicConfig, TopicLayer, TopicPrefix};
-pub use consumer::{
-    Consumer, ConsumerError, ConsumerOptions, ConsumerStats, DEAD_LETTER_SUFFIX, Handled, Interrupt, Outcome,
-    ShutdownHandle, StartFrom, StreamBackend, dead_letter_fields, dead_letter_stream, deliver,
+pub use config::{
+    ConfigError, DEAD_LETTER_SUFFIX, ProducerConfig, ProducerConfigLayer, TopicConfig, TopicLayer, TopicPrefix,
+    dead_letter_topic,
 };
-pub use entry_id::{EntryId, InvalidEntryId};
-pub use memory::{InMemoryBus, InMemoryConsumer};
-pub use message::{BusMessage, DATA_FIELD, EntryError, HEADER_FIELDS, StreamEntry};
+#[cfg(feature = "tokio")]
+pub use consumer::{AsyncConsumer, AsyncConsumerBackend, OnBlockingPool};
+pub use consumer::{
+    Consumer, ConsumerBackend, ConsumerError, ConsumerOptions, ConsumerStats, Delivery, DeliveryError, Handled,
+    Interrupt, Outcome, ShutdownHandle, StartFrom, Unreadable, deliver,
+};
+pub(crate) use consumer::resend;
+pub use memory::{DeadLetter, InMemoryBus, InMemoryConsumer, Offset};
+pub use message::BusMessage;
 #[doc(hidden)]
 pub use producer::ProducerHook;
 pub use producer::{
-    BatchError, Delivery, EventBusProducer, PRODUCER_RECEIVER_ID, ProduceError, ProducerBinding, PublishError,
+    BatchError, EventBusProducer, PRODUCER_RECEIVER_ID, ProduceError, ProducerBinding, PublishError, PublishMode,
     connect_producer, connect_producer_with,
 };
 pub use publisher::{

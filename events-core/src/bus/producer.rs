@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use crate::avro::EventSchema;
 use crate::codec::AvroEvent;
 use crate::event::Event;
 use crate::receiver::{BoxError, ReceiverId};
@@ -78,7 +79,7 @@ impl std::error::Error for BatchError {
 
 /// How a bound producer publishes the events sent on its signals.
 #[derive(Debug, Clone)]
-pub enum Delivery {
+pub enum PublishMode {
     /// `send_event` queues the encoded message for a background [`Publisher`], which
     /// publishes it from its own thread: sends never wait for the broker, unless the queue is
     /// full (see [`PublisherOptions::when_full`]). The default.
@@ -88,9 +89,9 @@ pub enum Delivery {
     Direct,
 }
 
-impl Default for Delivery {
+impl Default for PublishMode {
     fn default() -> Self {
-        Delivery::Background(PublisherOptions::default())
+        PublishMode::Background(PublisherOptions::default())
     }
 }
 
@@ -180,16 +181,15 @@ pub fn connect_producer(
     producer: Arc<dyn EventBusProducer>,
     prefix: &TopicPrefix,
 ) -> Result<ProducerBinding, ConfigError> {
-    connect_producer_with(config, producer, prefix, Delivery::default())
+    connect_producer_with(config, producer, prefix, PublishMode::default())
 }
 
-/// Connects `producer` to the signal of every event type in `config`, publishing as `delivery`
-/// says.
+/// Connects `producer` to the signal of every event type in `config`, publishing as `mode` says.
 ///
 /// Events that arrived from the bus (re-sent by a consumer) are not published again. A failure
 /// to publish to one topic does not keep the event from the others; the failures are the
 /// producer receiver's error, a [`PublishError`]: logged and returned in the send's responses.
-/// With [`Delivery::Background`] the send's failures are those of queueing (the queue full,
+/// With [`PublishMode::Background`] the send's failures are those of queueing (the queue full,
 /// the publisher shut down); the broker's failures are retried and reported by the publisher.
 ///
 /// The returned [`ProducerBinding`] flushes the publisher's queue and disconnects the producer
@@ -200,13 +200,13 @@ pub fn connect_producer_with(
     config: &ProducerConfig,
     producer: Arc<dyn EventBusProducer>,
     prefix: &TopicPrefix,
-    delivery: Delivery,
+    mode: PublishMode,
 ) -> Result<ProducerBinding, ConfigError> {
     static BINDINGS: AtomicU64 = AtomicU64::new(1);
     let receiver_id = format!("{PRODUCER_RECEIVER_ID}#{}", BINDINGS.fetch_add(1, Ordering::Relaxed));
-    let publisher = match delivery {
-        Delivery::Background(options) => Some(Arc::new(Publisher::start(Arc::clone(&producer), options))),
-        Delivery::Direct => None,
+    let publisher = match mode {
+        PublishMode::Background(options) => Some(Arc::new(Publisher::start(Arc::clone(&producer), options))),
+        PublishMode::Direct => None,
     };
     let sink = match &publisher {
         Some(publisher) => Sink::Queue(Arc::clone(publisher)),
@@ -290,7 +290,7 @@ pub struct ProducerHook {
 
 impl ProducerHook {
     /// Publishes `event` to every route, unless it came from the bus.
-    pub fn publish<'a, T: AvroEvent>(&'a self, event: &Event<T>) -> Result<(), BoxError> {
+    pub fn publish<'a, T: AvroEvent>(&'a self, event: &Event<T>, schema: &'static EventSchema) -> Result<(), BoxError> {
         let metadata = event.metadata();
         if event.from_event_bus() {
             tracing::debug!(event_type = T::EVENT_TYPE, event_id = %metadata.id(),
@@ -327,6 +327,7 @@ impl ProducerHook {
                 metadata: metadata.clone(),
                 data,
                 key: key_of(key_field),
+                schema: Some(schema),
             };
             match self.sink.publish(stream, message) {
                 Ok(()) => tracing::trace!(event_type = T::EVENT_TYPE, event_id = %metadata.id(),
@@ -377,7 +378,7 @@ impl ProducerBinding {
     }
 
     /// Waits until every event sent so far has been published (or given up and reported), for
-    /// at most `timeout`; at once with [`Delivery::Direct`].
+    /// at most `timeout`; at once with [`PublishMode::Direct`].
     pub fn flush(&self, timeout: Duration) -> Result<(), FlushTimeout> {
         match &self.publisher {
             Some(publisher) => publisher.flush(timeout),
@@ -385,7 +386,24 @@ impl ProducerBinding {
         }
     }
 
-    /// What the background publisher has done; `None` with [`Delivery::Direct`].
+    /// Like [`flush`](Self::flush), as a future that waits without holding a thread, for async
+    /// code (a request handler that sent events and answers once they are published).
+    #[cfg(feature = "tokio")]
+    pub async fn flush_async(&self, timeout: Duration) -> Result<(), FlushTimeout> {
+        match &self.publisher {
+            Some(publisher) => publisher.flush_async(timeout).await,
+            None => Ok(()),
+        }
+    }
+
+    /// The background publisher, to queue messages of one's own with
+    /// [`Publisher::enqueue`] or, from async code, `Publisher::send` (feature `tokio`); `None` with
+    /// [`PublishMode::Direct`].
+    pub fn publisher(&self) -> Option<&Arc<Publisher>> {
+        self.publisher.as_ref()
+    }
+
+    /// What the background publisher has done; `None` with [`PublishMode::Direct`].
     pub fn stats(&self) -> Option<PublisherStats> {
         self.publisher.as_ref().map(|publisher| publisher.stats())
     }

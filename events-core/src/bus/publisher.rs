@@ -13,11 +13,13 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, SendTimeoutError, Sender, TrySendError};
+
+use super::progress::Progress;
 
 use super::message::BusMessage;
 use super::producer::EventBusProducer;
@@ -158,6 +160,34 @@ pub struct PublisherStats {
     pub given_up: u64,
 }
 
+/// A message counted as accepted by an async send, uncounted when dropped unless kept.
+#[cfg(feature = "tokio")]
+struct Accepted<'a> {
+    shared: &'a Shared,
+    kept: bool,
+}
+
+#[cfg(feature = "tokio")]
+impl<'a> Accepted<'a> {
+    fn new(shared: &'a Shared) -> Self {
+        shared.accepted.fetch_add(1, Ordering::SeqCst);
+        Accepted { shared, kept: false }
+    }
+
+    fn keep(&mut self) {
+        self.kept = true;
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl Drop for Accepted<'_> {
+    fn drop(&mut self) {
+        if !self.kept {
+            self.shared.accepted.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
 struct Queued {
     stream: Arc<str>,
     message: BusMessage,
@@ -172,19 +202,18 @@ struct Shared {
     published: AtomicU64,
     retries: AtomicU64,
     given_up: AtomicU64,
-    /// Messages settled (published or given up), in queue order, with a condition variable
-    /// for [`Publisher::flush`].
-    settled: Mutex<u64>,
-    settled_changed: Condvar,
+    /// Messages settled (published or given up), in queue order, for [`Publisher::flush`].
+    settled: Progress,
+    /// Messages taken from the queue by the publisher thread: room made for async senders
+    /// waiting on a full queue.
+    dequeued: Progress,
     /// Set by [`Publisher::shutdown`] when its time is up: retries stop.
     abandon: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
     fn settle(&self, count: u64) {
-        let mut settled = self.settled.lock().unwrap_or_else(PoisonError::into_inner);
-        *settled += count;
-        self.settled_changed.notify_all();
+        self.settled.advance(count);
     }
 }
 
@@ -292,23 +321,97 @@ impl Publisher {
     pub fn flush(&self, timeout: Duration) -> Result<(), FlushTimeout> {
         let target = self.shared.accepted.load(Ordering::SeqCst);
         let started = Instant::now();
-        let mut settled = self.shared.settled.lock().unwrap_or_else(PoisonError::into_inner);
-        while *settled < target {
-            let left = timeout.saturating_sub(started.elapsed());
-            if left.is_zero() {
-                return Err(FlushTimeout {
-                    unsettled: target - *settled,
-                    waited: started.elapsed(),
-                });
-            }
-            settled = self
-                .shared
-                .settled_changed
-                .wait_timeout(settled, left)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+        self.shared
+            .settled
+            .wait_for(target, timeout)
+            .map_err(|settled| FlushTimeout {
+                unsettled: target.saturating_sub(settled),
+                waited: started.elapsed(),
+            })
+    }
+
+    /// Like [`flush`](Self::flush), as a future that waits without holding a thread, for async
+    /// code.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use events_core::EventsMetadata;
+    /// use events_core::bus::{BusMessage, InMemoryBus, Publisher, PublisherOptions};
+    ///
+    /// let bus = InMemoryBus::new();
+    /// let publisher = Publisher::start(Arc::new(bus.clone()), PublisherOptions::default());
+    /// let message = BusMessage::new(EventsMetadata::new("com.example.learning.thing.happened.v1"), vec![]);
+    /// publisher.send("things".into(), message).await?;
+    /// publisher.flush_async(Duration::from_secs(5)).await?;
+    /// assert_eq!(bus.len("things"), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "tokio")]
+    pub async fn flush_async(&self, timeout: Duration) -> Result<(), FlushTimeout> {
+        let target = self.shared.accepted.load(Ordering::SeqCst);
+        let started = Instant::now();
+        match tokio::time::timeout(timeout, self.shared.settled.reached(target)).await {
+            Ok(()) => Ok(()),
+            Err(_) => Err(FlushTimeout {
+                unsettled: target.saturating_sub(self.shared.settled.get()),
+                waited: started.elapsed(),
+            }),
         }
-        Ok(())
+    }
+
+    /// Queues `message` for `stream` from async code: like [`enqueue`](Self::enqueue), except
+    /// that with [`WhenFull::Wait`] a full queue is waited on without holding a thread.
+    #[cfg(feature = "tokio")]
+    pub async fn send(&self, stream: Arc<str>, message: BusMessage) -> Result<(), EnqueueError> {
+        let sender = self.sender.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let Some(sender) = sender else {
+            self.shared.refused.fetch_add(1, Ordering::Relaxed);
+            return Err(EnqueueError::ShutDown);
+        };
+        let mut queued = Queued {
+            stream,
+            message,
+            queued_at: Instant::now(),
+        };
+        // Counted as accepted until it is refused, or until the send is dropped while it waits
+        // (a cancelled request): then it is not counted, so that a flush does not wait for it.
+        let mut accepted = Accepted::new(&self.shared);
+        let deadline = match self.when_full {
+            WhenFull::Wait(timeout) => Some(tokio::time::Instant::now() + timeout),
+            WhenFull::Refuse => None,
+        };
+        loop {
+            // Read before trying, so that room made in between is not waited for.
+            let dequeued = self.shared.dequeued.get();
+            match sender.try_send(queued) {
+                Ok(()) => {
+                    accepted.keep();
+                    return Ok(());
+                }
+                Err(TrySendError::Disconnected(_)) => break,
+                Err(TrySendError::Full(back)) => {
+                    queued = back;
+                    let full = EnqueueError::Full {
+                        capacity: self.capacity,
+                    };
+                    let Some(deadline) = deadline else {
+                        self.shared.refused.fetch_add(1, Ordering::Relaxed);
+                        return Err(full);
+                    };
+                    let room = self.shared.dequeued.reached(dequeued + 1);
+                    if tokio::time::timeout_at(deadline, room).await.is_err() {
+                        self.shared.refused.fetch_add(1, Ordering::Relaxed);
+                        return Err(full);
+                    }
+                }
+            }
+        }
+        self.shared.refused.fetch_add(1, Ordering::Relaxed);
+        Err(EnqueueError::ShutDown)
     }
 
     /// Stops accepting messages, publishes what is queued for at most `timeout`, then stops the
@@ -389,6 +492,7 @@ impl Worker {
                     next = self.receiver.try_recv().ok();
                 }
             }
+            self.shared.dequeued.advance(messages.len() as u64);
             self.publish(&messages, &origins);
             messages.clear();
             origins.clear();

@@ -8,13 +8,13 @@ use std::str::FromStr;
 /// the forms Redis accepts as a consumer group's position.
 ///
 /// ```
-/// use events_core::bus::EntryId;
+/// use events_bus_redis::EntryId;
 ///
 /// let id: EntryId = "1700000000000-3".parse()?;
 /// assert_eq!((id.millis(), id.sequence()), (1_700_000_000_000, 3));
 /// assert_eq!("1700000000000".parse::<EntryId>()?.to_string(), "1700000000000-0");
 /// assert!("latest".parse::<EntryId>().is_err());
-/// # Ok::<(), events_core::bus::InvalidEntryId>(())
+/// # Ok::<(), events_bus_redis::InvalidEntryId>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct EntryId {

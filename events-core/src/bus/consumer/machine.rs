@@ -1,0 +1,249 @@
+//! The consumer's decisions, without I/O: what to do with each delivery, when to retry a
+//! dead-letter write, how long to pause after a broker error, when to give up. The blocking
+//! and the async loops feed it what the backend returned and carry out what it decides.
+
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Duration;
+
+use crate::bus::message::BusMessage;
+use crate::receiver::{ReceiverError, Responses};
+
+use super::backend::Unreadable;
+use super::report::{ConsumerOptions, ConsumerStats, Outcome};
+use super::resend::deliver;
+
+/// The state of one consumer between deliveries.
+#[derive(Debug)]
+pub(crate) struct Machine {
+    pub(crate) options: ConsumerOptions,
+    pub(crate) stats: ConsumerStats,
+    consecutive_errors: u32,
+    backoff: Duration,
+    /// The delivery whose dead-letter write failed last, and how many times in a row.
+    dead_letter_failures: Option<(String, u32)>,
+}
+
+/// The error limit was reached; the consumer stops.
+#[derive(Debug)]
+pub(crate) struct LimitReached {
+    pub(crate) count: u32,
+    pub(crate) last: String,
+}
+
+/// What to do after a dead-letter write failed.
+#[derive(Debug)]
+pub(crate) enum DeadLetterFailed {
+    /// Report the broker error; the delivery comes again after recovery and is tried again.
+    Retry,
+    /// Leave the delivery unacknowledged, for this reason, and go on.
+    GiveUp(String),
+}
+
+impl Machine {
+    pub(crate) fn new(options: ConsumerOptions) -> Self {
+        Machine {
+            backoff: options.initial_backoff,
+            options,
+            stats: ConsumerStats::default(),
+            consecutive_errors: 0,
+            dead_letter_failures: None,
+        }
+    }
+
+    /// How many deliveries to ask for next.
+    pub(crate) fn budget(&self) -> usize {
+        let batch = self.options.batch_size.max(1);
+        match self.options.max_messages {
+            Some(max) => batch.min(usize::try_from(max.saturating_sub(self.stats.handled())).unwrap_or(usize::MAX)),
+            None => batch,
+        }
+    }
+
+    /// Whether `max_messages` deliveries are handled.
+    pub(crate) fn reached_max(&self) -> bool {
+        self.options.max_messages.is_some_and(|max| self.stats.handled() >= max)
+    }
+
+    /// Decodes the message and re-sends it on its signal: `Delivered` when every receiver
+    /// succeeded, otherwise the reason to dead-letter it. A panicking receiver is caught and
+    /// counted as a failure, so that one bad receiver cannot stop consumption.
+    pub(crate) fn judge(&self, message: &Result<BusMessage, Unreadable>) -> Outcome {
+        match message {
+            Err(unreadable) => Outcome::DeadLettered(unreadable.to_string()),
+            Ok(message) => match catch_unwind(AssertUnwindSafe(|| deliver(message))) {
+                Ok(Ok(responses)) if responses.all_ok() => Outcome::Delivered,
+                Ok(Ok(responses)) => Outcome::DeadLettered(receiver_failures(&responses)),
+                Ok(Err(error)) => Outcome::DeadLettered(error.to_string()),
+                Err(panic) => {
+                    Outcome::DeadLettered(format!("a receiver panicked: {}", ReceiverError::from_panic(panic)))
+                }
+            },
+        }
+    }
+
+    pub(crate) fn dead_letter_written(&mut self) {
+        self.dead_letter_failures = None;
+    }
+
+    /// Counts a failed dead-letter write of the delivery at `position`: retried until
+    /// `dead_letter_attempts`, then given up, since retrying without end would block every
+    /// delivery behind this one.
+    pub(crate) fn dead_letter_failed(
+        &mut self,
+        position: &str,
+        reason: &str,
+        error: &dyn fmt::Display,
+    ) -> DeadLetterFailed {
+        let attempts = match self.dead_letter_failures.take() {
+            Some((known, attempts)) if known == position => attempts + 1,
+            _ => 1,
+        };
+        if attempts < self.options.dead_letter_attempts {
+            self.dead_letter_failures = Some((position.to_owned(), attempts));
+            return DeadLetterFailed::Retry;
+        }
+        DeadLetterFailed::GiveUp(format!(
+            "{reason}; and the dead-letter write failed {attempts} times: {error}"
+        ))
+    }
+
+    /// Counts a handled delivery; an error when the consecutive-error limit is reached.
+    pub(crate) fn settle(&mut self, outcome: &Outcome) -> Result<(), LimitReached> {
+        match outcome {
+            Outcome::Delivered => {
+                self.stats.delivered += 1;
+                self.consecutive_errors = 0;
+                Ok(())
+            }
+            Outcome::DeadLettered(reason) => {
+                self.stats.dead_lettered += 1;
+                self.consecutive_errors += 1;
+                self.check_limit(reason)
+            }
+            Outcome::LeftPending(reason) => {
+                self.stats.left_pending += 1;
+                self.consecutive_errors += 1;
+                self.check_limit(reason)
+            }
+        }
+    }
+
+    /// A poll went through: the backoff starts over.
+    pub(crate) fn broker_ok(&mut self) {
+        self.backoff = self.options.initial_backoff;
+    }
+
+    /// Counts a broker error; returns how long to pause before retrying (doubling up to
+    /// `max_backoff`), or an error when the limit is reached.
+    pub(crate) fn broker_failed(&mut self, error: &str) -> Result<Duration, LimitReached> {
+        self.stats.broker_errors += 1;
+        self.consecutive_errors += 1;
+        self.check_limit(error)?;
+        let pause = self.backoff;
+        self.backoff = (self.backoff * 2).min(self.options.max_backoff);
+        Ok(pause)
+    }
+
+    pub(crate) fn consecutive_errors(&self) -> u32 {
+        self.consecutive_errors
+    }
+
+    fn check_limit(&self, last: &str) -> Result<(), LimitReached> {
+        match self.options.consecutive_error_limit {
+            Some(limit) if self.consecutive_errors >= limit => Err(LimitReached {
+                count: self.consecutive_errors,
+                last: last.to_owned(),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn receiver_failures(responses: &Responses) -> String {
+    let failures: Vec<String> = responses
+        .failures()
+        .map(|response| match response.outcome() {
+            Err(error) => format!("{}: {error}", response.receiver()),
+            Ok(()) => response.receiver().to_string(),
+        })
+        .collect();
+    format!(
+        "{} of {} receivers failed: {}",
+        failures.len(),
+        responses.len(),
+        failures.join("; ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn machine(options: ConsumerOptions) -> Machine {
+        Machine::new(options)
+    }
+
+    #[test]
+    fn broker_errors_double_the_pause_up_to_the_maximum_and_a_poll_resets_it() {
+        let mut machine = machine(ConsumerOptions {
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(300),
+            ..ConsumerOptions::default()
+        });
+        let pauses: Vec<u128> = (0..4)
+            .map(|_| machine.broker_failed("reset").unwrap().as_millis())
+            .collect();
+        assert_eq!(pauses, [100, 200, 300, 300]);
+        machine.broker_ok();
+        assert_eq!(machine.broker_failed("reset").unwrap(), Duration::from_millis(100));
+        assert_eq!(machine.stats.broker_errors, 5);
+    }
+
+    #[test]
+    fn the_error_limit_counts_broker_errors_and_undeliverable_messages_until_a_delivery() {
+        let mut machine = machine(ConsumerOptions {
+            consecutive_error_limit: Some(3),
+            ..ConsumerOptions::default()
+        });
+        machine.broker_failed("reset").unwrap();
+        machine.settle(&Outcome::DeadLettered("bad".into())).unwrap();
+        machine.settle(&Outcome::Delivered).unwrap();
+        machine.settle(&Outcome::DeadLettered("bad".into())).unwrap();
+        machine.broker_failed("reset").unwrap();
+        let reached = machine.settle(&Outcome::LeftPending("stuck".into())).unwrap_err();
+        assert_eq!((reached.count, reached.last.as_str()), (3, "stuck"));
+    }
+
+    #[test]
+    fn a_dead_letter_write_is_retried_then_given_up_and_a_new_delivery_starts_the_count_again() {
+        let mut machine = machine(ConsumerOptions {
+            dead_letter_attempts: 3,
+            ..ConsumerOptions::default()
+        });
+        assert!(matches!(machine.dead_letter_failed("1-0", "bad", &"down"), DeadLetterFailed::Retry));
+        assert!(matches!(machine.dead_letter_failed("2-0", "bad", &"down"), DeadLetterFailed::Retry));
+        assert!(matches!(machine.dead_letter_failed("2-0", "bad", &"down"), DeadLetterFailed::Retry));
+        match machine.dead_letter_failed("2-0", "bad", &"down") {
+            DeadLetterFailed::GiveUp(reason) => assert_eq!(reason, "bad; and the dead-letter write failed 3 times: down"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_budget_stops_at_max_messages() {
+        let mut machine = machine(ConsumerOptions {
+            batch_size: 10,
+            max_messages: Some(12),
+            ..ConsumerOptions::default()
+        });
+        assert_eq!(machine.budget(), 10);
+        for _ in 0..10 {
+            machine.settle(&Outcome::Delivered).unwrap();
+        }
+        assert_eq!(machine.budget(), 2);
+        machine.settle(&Outcome::Delivered).unwrap();
+        machine.settle(&Outcome::Delivered).unwrap();
+        assert!(machine.reached_max());
+    }
+}

@@ -1,0 +1,120 @@
+//! What a consumer is told to do and what it reports: options, outcomes, counts and errors.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::bus::message::BusMessage;
+
+/// How a consumer polls and when it gives up.
+#[derive(Debug, Clone)]
+pub struct ConsumerOptions {
+    /// Deliveries asked for per request.
+    pub batch_size: usize,
+    /// How long a request waits for new messages.
+    pub poll_timeout: Duration,
+    /// Stop with an error after this many errors in a row (broker errors and undeliverable
+    /// messages); a delivered message resets the count.
+    pub consecutive_error_limit: Option<u32>,
+    /// Stop after handling this many deliveries.
+    pub max_messages: Option<u64>,
+    /// The first pause after a broker error; it doubles up to `max_backoff`.
+    pub initial_backoff: Duration,
+    /// The longest pause after a broker error.
+    pub max_backoff: Duration,
+    /// How many times writing an undeliverable message to the dead letters is tried before
+    /// the consumer leaves it unacknowledged (so nothing is lost: the broker delivers it again
+    /// when the consumer restarts) and goes on with the messages after it.
+    pub dead_letter_attempts: u32,
+}
+
+impl Default for ConsumerOptions {
+    fn default() -> Self {
+        ConsumerOptions {
+            batch_size: 100,
+            poll_timeout: Duration::from_secs(1),
+            consecutive_error_limit: None,
+            max_messages: None,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(5),
+            dead_letter_attempts: 3,
+        }
+    }
+}
+
+/// What happened to one delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every receiver succeeded.
+    Delivered,
+    /// Recorded in the dead letters with this reason.
+    DeadLettered(String),
+    /// Undeliverable, and the dead letters could not be written either: left unacknowledged,
+    /// with the reason for both.
+    LeftPending(String),
+}
+
+/// One handled delivery, as passed to an observer (see
+/// [`Consumer::observe`](super::Consumer::observe)).
+pub struct Handled<'a> {
+    /// Where the broker holds it (a Redis entry id, a Kafka partition and offset).
+    pub position: &'a dyn fmt::Display,
+    /// The event, if the record was readable.
+    pub message: Option<&'a BusMessage>,
+    /// What happened.
+    pub outcome: &'a Outcome,
+}
+
+impl fmt::Debug for Handled<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handled")
+            .field("position", &format_args!("{}", self.position))
+            .field("message", &self.message)
+            .field("outcome", self.outcome)
+            .finish()
+    }
+}
+
+/// Counts of what a consumer has done.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConsumerStats {
+    /// Deliveries whose receivers all succeeded.
+    pub delivered: u64,
+    /// Deliveries recorded in the dead letters.
+    pub dead_lettered: u64,
+    /// Deliveries left unacknowledged because they could be neither delivered nor
+    /// dead-lettered.
+    pub left_pending: u64,
+    /// Broker errors met (each followed by a retry).
+    pub broker_errors: u64,
+}
+
+impl ConsumerStats {
+    /// Deliveries handled in any of the three ways.
+    pub fn handled(&self) -> u64 {
+        self.delivered + self.dead_lettered + self.left_pending
+    }
+}
+
+/// Why a consumer stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsumerError<E: std::error::Error + 'static> {
+    /// Too many errors in a row: the consumer is probably stuck and should be restarted.
+    #[error("{consumer}: {count} consecutive errors, the last: {last}")]
+    TooManyErrors {
+        /// The consumer.
+        consumer: String,
+        /// How many.
+        count: u32,
+        /// The last one.
+        last: String,
+    },
+    /// A broker error, from [`Consumer::poll`](super::Consumer::poll).
+    #[error("{consumer}: {source}")]
+    Broker {
+        /// The consumer.
+        consumer: String,
+        /// The error.
+        #[source]
+        source: E,
+    },
+}
