@@ -27,66 +27,66 @@ pub const DATA_FIELD: &str = "event_data";
 /// (decimal), `sourcehost`, `sourcelib` (`1.2.3`) and `event_data`, as `edx-event-bus-redis`
 /// writes them. The key and schema are not written: Redis entries carry neither.
 pub fn to_fields(message: &BusMessage) -> [(&'static str, Cow<'_, [u8]>); 8] {
-        let m = &message.metadata;
-        let text = |value: String| Cow::Owned(value.into_bytes());
-        [
-            ("type", Cow::Borrowed(m.event_type().as_bytes())),
-            ("id", text(m.id().hyphenated().to_string())),
-            ("source", Cow::Borrowed(m.source().as_bytes())),
-            ("time", text(m.time_isoformat().to_string())),
-            ("minorversion", text(m.minorversion().to_string())),
-            ("sourcehost", Cow::Borrowed(m.sourcehost().as_bytes())),
-            ("sourcelib", text(m.sourcelib().to_string())),
-            (DATA_FIELD, Cow::Borrowed(&message.data)),
-        ]
+    let m = &message.metadata;
+    let text = |value: String| Cow::Owned(value.into_bytes());
+    [
+        ("type", Cow::Borrowed(m.event_type().as_bytes())),
+        ("id", text(m.id().hyphenated().to_string())),
+        ("source", Cow::Borrowed(m.source().as_bytes())),
+        ("time", text(m.time_isoformat().to_string())),
+        ("minorversion", text(m.minorversion().to_string())),
+        ("sourcehost", Cow::Borrowed(m.sourcehost().as_bytes())),
+        ("sourcelib", text(m.sourcelib().to_string())),
+        (DATA_FIELD, Cow::Borrowed(&message.data)),
+    ]
 }
 
 /// Reads a message from entry fields. Every header and the payload must be present and
 /// well-formed; anything else is an [`EntryError`] naming the field. Unknown fields are
 /// ignored, as the Python consumer ignores them.
 pub fn from_fields<'a, I>(fields: I) -> Result<BusMessage, EntryError>
-    where
-        I: IntoIterator<Item = (&'a [u8], &'a [u8])>,
-    {
-        let mut found: [Option<&[u8]>; 8] = [None; 8];
-        for (name, value) in fields {
-            let slot = HEADER_FIELDS
-                .iter()
-                .chain([&DATA_FIELD])
-                .position(|known| known.as_bytes() == name);
-            if let Some(slot) = slot {
-                found[slot] = Some(value);
-            }
+where
+    I: IntoIterator<Item = (&'a [u8], &'a [u8])>,
+{
+    let mut found: [Option<&[u8]>; 8] = [None; 8];
+    for (name, value) in fields {
+        let slot = HEADER_FIELDS
+            .iter()
+            .chain([&DATA_FIELD])
+            .position(|known| known.as_bytes() == name);
+        if let Some(slot) = slot {
+            found[slot] = Some(value);
         }
-        let text = |index: usize| -> Result<&str, EntryError> {
-            let field = HEADER_FIELDS[index];
-            let value = found[index].ok_or(EntryError::Missing { field })?;
-            std::str::from_utf8(value).map_err(|_| EntryError::Invalid {
-                field,
-                reason: "not UTF-8 text".into(),
-            })
-        };
-        let invalid = |field: &'static str, reason: String| EntryError::Invalid { field, reason };
+    }
+    let text = |index: usize| -> Result<&str, EntryError> {
+        let field = HEADER_FIELDS[index];
+        let value = found[index].ok_or(EntryError::Missing { field })?;
+        std::str::from_utf8(value).map_err(|_| EntryError::Invalid {
+            field,
+            reason: "not UTF-8 text".into(),
+        })
+    };
+    let invalid = |field: &'static str, reason: String| EntryError::Invalid { field, reason };
 
-        let event_type = text(0)?.to_owned();
-        let id = Uuid::parse_str(text(1)?).map_err(|error| invalid("id", error.to_string()))?;
-        let source = text(2)?.to_owned();
-        let time = parse_isoformat(text(3)?).map_err(|error| invalid("time", error.reason().to_owned()))?;
-        let minorversion = text(4)?
-            .parse::<u32>()
-            .map_err(|error| invalid("minorversion", format!("not a decimal integer ({error})")))?;
-        let sourcehost = text(5)?.to_owned();
-        let sourcelib: SourceLib = text(6)?
-            .parse()
-            .map_err(|error: SourceLibParseError| invalid("sourcelib", error.to_string()))?;
-        let data = found[7].ok_or(EntryError::Missing { field: DATA_FIELD })?.to_vec();
+    let event_type = text(0)?.to_owned();
+    let id = Uuid::parse_str(text(1)?).map_err(|error| invalid("id", error.to_string()))?;
+    let source = text(2)?.to_owned();
+    let time = parse_isoformat(text(3)?).map_err(|error| invalid("time", error.reason().to_owned()))?;
+    let minorversion = text(4)?
+        .parse::<u32>()
+        .map_err(|error| invalid("minorversion", format!("not a decimal integer ({error})")))?;
+    let sourcehost = text(5)?.to_owned();
+    let sourcelib: SourceLib = text(6)?
+        .parse()
+        .map_err(|error: SourceLibParseError| invalid("sourcelib", error.to_string()))?;
+    let data = found[7].ok_or(EntryError::Missing { field: DATA_FIELD })?.to_vec();
 
-        let metadata = EventsMetadata::at(event_type, minorversion, time)
-            .with_id(id)
-            .with_source(source)
-            .with_sourcehost(sourcehost)
-            .with_sourcelib(sourcelib);
-        Ok(BusMessage::new(metadata, data))
+    let metadata = EventsMetadata::at(event_type, minorversion, time)
+        .with_id(id)
+        .with_source(source)
+        .with_sourcehost(sourcehost)
+        .with_sourcelib(sourcelib);
+    Ok(BusMessage::new(metadata, data))
 }
 
 /// An entry that is not a readable event.

@@ -338,7 +338,10 @@ mod tests {
 
     #[test]
     fn the_encoding_is_the_one_of_the_redis_crate() {
-        let message = BusMessage::new(EventsMetadata::new("com.example.learning.thing.happened.v1"), vec![0, 1, 2, 0xff, b'\r', b'\n']);
+        let message = BusMessage::new(
+            EventsMetadata::new("com.example.learning.thing.happened.v1"),
+            vec![0, 1, 2, 0xff, b'\r', b'\n'],
+        );
         for max_len in [Some(10_000), None] {
             let mut expected = redis::cmd("XADD");
             expected.arg("runs");

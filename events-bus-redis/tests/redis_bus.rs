@@ -427,7 +427,11 @@ fn pending_entries_trimmed_away_are_acknowledged_not_delivered() {
     // Read again from the pending list, as after a broker error.
     backend.recover();
     let deliveries = backend.receive(1, Duration::ZERO).unwrap();
-    assert_eq!(deliveries.len(), 1, "the trimmed ones are skipped, the survivor returned");
+    assert_eq!(
+        deliveries.len(),
+        1,
+        "the trimmed ones are skipped, the survivor returned"
+    );
     backend.ack(&deliveries[0].token).unwrap();
     backend.flush().unwrap();
     backend.recover();

@@ -9,10 +9,10 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::avro::{DecodeError, EventSchema, Reader, event_schema};
+use crate::bus::DeliveryError;
 use crate::bus::ProducerHook;
 use crate::event::{Event, OpenEdxEvent};
 use crate::metadata::EventsMetadata;
-use crate::bus::DeliveryError;
 use crate::receiver::{ReceiverId, Responses};
 use crate::schema::Schema;
 

@@ -10,10 +10,10 @@ use std::borrow::Cow;
 
 use crate::error::SendError;
 use crate::event::{Event, OpenEdxEvent};
+use crate::isolation;
 use crate::metadata::{EventsMetadata, Now, checked_time};
 use crate::receiver::{BoxError, Receiver, ReceiverError, ReceiverId, ReceiverResponse, Responses};
 use crate::registry::{AnySignal, ErasedEvent, ErasedReceiver, EventInfo};
-use crate::isolation;
 
 /// The signal of one Open edX event type: receivers connect to it and senders send through it.
 ///

@@ -389,7 +389,9 @@ impl<F: Future> Future for Isolated<F> {
 
 impl<F> std::fmt::Debug for Isolated<F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Isolated").field("scope", &self.scope).finish_non_exhaustive()
+        f.debug_struct("Isolated")
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
     }
 }
 

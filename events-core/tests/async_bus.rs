@@ -74,7 +74,11 @@ async fn the_async_consumer_resends_what_a_bound_producer_published_and_acknowle
     // The loop runs on this task, under the isolation of the test.
     let stats = handle.scope(consumer.run()).await.unwrap();
     assert_eq!((stats.delivered, stats.dead_lettered), (20, 0));
-    let received: Vec<i64> = events.sent::<Relayed>().iter().map(|e| e.data().ticket().number()).collect();
+    let received: Vec<i64> = events
+        .sent::<Relayed>()
+        .iter()
+        .map(|e| e.data().ticket().number())
+        .collect();
     assert_eq!(received, (0..20).collect::<Vec<_>>(), "in order");
     assert!(events.sent::<Relayed>().iter().all(|event| event.from_event_bus()));
     assert!(bus.pending("tickets", "lms").is_empty(), "all acknowledged");
@@ -252,7 +256,10 @@ async fn an_async_send_to_a_full_queue_that_refuses_is_an_error_and_a_flush_time
     gate.holding().await;
     publisher.send("tickets".into(), message()).await.unwrap();
     let refused = publisher.send("tickets".into(), message()).await;
-    assert!(matches!(refused, Err(EnqueueError::Full { capacity: 1 })), "{refused:?}");
+    assert!(
+        matches!(refused, Err(EnqueueError::Full { capacity: 1 })),
+        "{refused:?}"
+    );
     assert_eq!(publisher.stats().refused, 1);
     let timeout = publisher.flush_async(Duration::from_millis(50)).await.unwrap_err();
     assert_eq!(timeout.unsettled, 2, "one held by the broker, one queued");
@@ -271,7 +278,9 @@ fn sends_from_tasks_on_an_isolated_runtime_are_captured_and_parallel_tests_do_no
                     .map(|number| {
                         tokio::spawn(async move {
                             tokio::task::yield_now().await;
-                            TICKET_SPAWNED.send_event(Spawned::new(ticket(offset + number))).unwrap();
+                            TICKET_SPAWNED
+                                .send_event(Spawned::new(ticket(offset + number)))
+                                .unwrap();
                         })
                     })
                     .collect();
@@ -284,7 +293,11 @@ fn sends_from_tasks_on_an_isolated_runtime_are_captured_and_parallel_tests_do_no
                 .await
                 .unwrap();
             });
-            let mut numbers: Vec<i64> = events.sent::<Spawned>().iter().map(|e| e.data().ticket().number()).collect();
+            let mut numbers: Vec<i64> = events
+                .sent::<Spawned>()
+                .iter()
+                .map(|e| e.data().ticket().number())
+                .collect();
             numbers.sort_unstable();
             numbers
         })
@@ -314,7 +327,11 @@ async fn a_task_wrapped_in_the_isolation_scope_is_isolated_on_any_worker_thread(
     tokio::spawn(async { TICKET_WRAPPED.send_event(Wrapped::new(ticket(99))).unwrap() })
         .await
         .unwrap();
-    let mut numbers: Vec<i64> = events.sent::<Wrapped>().iter().map(|e| e.data().ticket().number()).collect();
+    let mut numbers: Vec<i64> = events
+        .sent::<Wrapped>()
+        .iter()
+        .map(|e| e.data().ticket().number())
+        .collect();
     numbers.sort_unstable();
     assert_eq!(numbers, (0..20).collect::<Vec<_>>());
 }

@@ -256,7 +256,10 @@ fn sending_an_event_publishes_it_to_each_enabled_topic_with_its_metadata_and_key
         assert_eq!(messages.len(), 1, "{stream}");
         let message = &messages[0];
         assert_eq!(message.metadata, metadata);
-        assert_eq!(message.key.as_deref(), Some(if stream == "stage-runs" { "run-1" } else { "3" }));
+        assert_eq!(
+            message.key.as_deref(),
+            Some(if stream == "stage-runs" { "run-1" } else { "3" })
+        );
         assert_eq!(
             message.schema.map(|schema| schema.event_type()),
             Some("com.example.learning.run.published.v1"),
@@ -481,8 +484,12 @@ fn undeliverable_messages_are_dead_lettered_with_the_reason_and_acknowledged() {
     });
     let outcomes = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&outcomes);
-    let mut consumer = Consumer::new(bus.consumer("runs", "lms", "c1", StartFrom::Backlog), options())
-        .observe(move |handled| sink.lock().unwrap().push((handled.position.to_string(), handled.outcome.clone())));
+    let mut consumer =
+        Consumer::new(bus.consumer("runs", "lms", "c1", StartFrom::Backlog), options()).observe(move |handled| {
+            sink.lock()
+                .unwrap()
+                .push((handled.position.to_string(), handled.outcome.clone()))
+        });
     assert_eq!(consumer.poll().unwrap(), 3);
 
     let reasons: Vec<(String, String)> = outcomes
@@ -496,18 +503,25 @@ fn undeliverable_messages_are_dead_lettered_with_the_reason_and_acknowledged() {
         .collect();
     assert_eq!(reasons[0].0, "1");
     assert!(
-        reasons[0].1.starts_with("unknown event type `com.example.learning.run.nonexistent.v1`"),
+        reasons[0]
+            .1
+            .starts_with("unknown event type `com.example.learning.run.nonexistent.v1`"),
         "{}",
         reasons[0].1
     );
     assert!(
-        reasons[1].1.starts_with("com.example.learning.run.refused.v1: run.run_id: "),
+        reasons[1]
+            .1
+            .starts_with("com.example.learning.run.refused.v1: run.run_id: "),
         "{}",
         reasons[1].1
     );
     assert_eq!(
         reasons[2],
-        ("3".to_owned(), "1 of 1 receivers failed: picky: downstream service unavailable".to_owned())
+        (
+            "3".to_owned(),
+            "1 of 1 receivers failed: picky: downstream service unavailable".to_owned()
+        )
     );
 
     let dead = bus.dead_letters("runs");
@@ -553,7 +567,11 @@ fn the_consecutive_error_limit_stops_the_consumer() {
         2,
         "the observer saw the entry that reached the limit too"
     );
-    let pending: Vec<Offset> = bus.pending("runs", "lms").into_iter().map(|(offset, _, _)| offset).collect();
+    let pending: Vec<Offset> = bus
+        .pending("runs", "lms")
+        .into_iter()
+        .map(|(offset, _, _)| offset)
+        .collect();
     assert_eq!(
         pending,
         [Offset(3)],
@@ -625,18 +643,12 @@ fn two_producers_bound_to_one_event_each_publish_and_unbind_their_own() {
     RUN_TWICE_BOUND.send_event(TwiceBound::new(run("r"))).unwrap();
     first.flush(FLUSH).unwrap();
     second.flush(FLUSH).unwrap();
-    assert_eq!(
-        (first_bus.len("runs"), second_bus.len("runs")),
-        (1, 1)
-    );
+    assert_eq!((first_bus.len("runs"), second_bus.len("runs")), (1, 1));
 
     first.unbind();
     RUN_TWICE_BOUND.send_event(TwiceBound::new(run("r"))).unwrap();
     second.flush(FLUSH).unwrap();
-    assert_eq!(
-        (first_bus.len("runs"), second_bus.len("runs")),
-        (1, 2)
-    );
+    assert_eq!((first_bus.len("runs"), second_bus.len("runs")), (1, 2));
     second.unbind();
 }
 

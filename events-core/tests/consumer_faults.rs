@@ -142,7 +142,11 @@ fn a_delivery_that_cannot_be_dead_lettered_is_left_pending_and_the_ones_behind_i
         ),
         other => panic!("{other:?}"),
     }
-    let pending: Vec<Offset> = bus.pending("runs", "lms").into_iter().map(|(offset, _, _)| offset).collect();
+    let pending: Vec<Offset> = bus
+        .pending("runs", "lms")
+        .into_iter()
+        .map(|(offset, _, _)| offset)
+        .collect();
     assert_eq!(pending, [first, second], "never acknowledged");
 }
 

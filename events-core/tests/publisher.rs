@@ -9,8 +9,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use events_core::bus::{
-    BatchError, BusMessage, EventBusProducer, ProduceError, ProducerConfig, PublishReport, PublishMode, PublisherOptions,
-    TopicPrefix, WhenFull, connect_producer_with,
+    BatchError, BusMessage, EventBusProducer, ProduceError, ProducerConfig, PublishMode, PublishReport,
+    PublisherOptions, TopicPrefix, WhenFull, connect_producer_with,
 };
 use events_core::prelude::*;
 

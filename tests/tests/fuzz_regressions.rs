@@ -163,9 +163,9 @@ mod seeds {
     use std::fs;
     use std::path::Path;
 
+    use events_bus_redis::StreamEntry;
     use events_core::EventsMetadata;
     use events_core::SourceLib;
-    use events_bus_redis::StreamEntry;
     use events_core::bus::BusMessage;
     use events_core::chrono::DateTime;
     use events_core::uuid::Uuid;

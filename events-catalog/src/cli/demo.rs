@@ -10,8 +10,8 @@ use events_catalog::learning::{
     COURSE_ENROLLMENT_CREATED, CourseData, CourseEnrollmentCreated, CourseEnrollmentData, UserData, UserPersonalData,
 };
 use events_core::bus::{
-    Consumer, ConsumerBackend, ConsumerOptions, EventBusProducer, InMemoryBus, ProducerConfig, StartFrom,
-    TopicPrefix, connect_producer,
+    Consumer, ConsumerBackend, ConsumerOptions, EventBusProducer, InMemoryBus, ProducerConfig, StartFrom, TopicPrefix,
+    connect_producer,
 };
 use events_core::keys::CourseKey;
 use events_core::prelude::*;

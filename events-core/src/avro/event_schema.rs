@@ -94,6 +94,11 @@ impl EventSchema {
     pub fn fingerprint(&self) -> u64 {
         self.fingerprint
     }
+
+    /// The fingerprint as the eight bytes Avro's single-object encoding writes, little-endian.
+    pub fn fingerprint_bytes(&self) -> [u8; 8] {
+        self.fingerprint.to_le_bytes()
+    }
 }
 
 impl fmt::Debug for EventSchema {

@@ -128,7 +128,12 @@ impl InMemoryBus {
         self.shared.topics.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn append(&self, topic: &str, message: BusMessage, dead_letter: Option<(String, Offset, String, String)>) -> Offset {
+    fn append(
+        &self,
+        topic: &str,
+        message: BusMessage,
+        dead_letter: Option<(String, Offset, String, String)>,
+    ) -> Offset {
         let offset = {
             let mut topics = self.topics();
             let topic = topics.entry(topic.to_owned()).or_default();
@@ -310,7 +315,12 @@ impl InMemoryConsumer {
         for offset in offsets {
             if topic.entries.front().is_some_and(|first| first.offset > offset) {
                 // Trimmed away while pending: nothing left to deliver.
-                topic.groups.entry(self.group.clone()).or_default().pending.remove(&offset);
+                topic
+                    .groups
+                    .entry(self.group.clone())
+                    .or_default()
+                    .pending
+                    .remove(&offset);
                 continue;
             }
             let group = topic.groups.entry(self.group.clone()).or_default();
@@ -390,7 +400,10 @@ impl ConsumerBackend for InMemoryConsumer {
 
     fn ack(&mut self, token: &Offset) -> Result<(), Infallible> {
         let mut topics = self.bus.topics();
-        if let Some(group) = topics.get_mut(&self.topic).and_then(|topic| topic.groups.get_mut(&self.group)) {
+        if let Some(group) = topics
+            .get_mut(&self.topic)
+            .and_then(|topic| topic.groups.get_mut(&self.group))
+        {
             group.pending.remove(&token.0);
         }
         Ok(())
@@ -400,7 +413,8 @@ impl ConsumerBackend for InMemoryConsumer {
         // Every in-memory message is readable: it was never written in a wire format.
         if let Ok(message) = &delivery.message {
             let note = (reason.to_owned(), delivery.token, self.group.clone(), self.name.clone());
-            self.bus.append(&dead_letter_topic(&self.topic), message.clone(), Some(note));
+            self.bus
+                .append(&dead_letter_topic(&self.topic), message.clone(), Some(note));
         }
         Ok(())
     }

@@ -68,13 +68,13 @@ pub use config::{
     ConfigError, DEAD_LETTER_SUFFIX, ProducerConfig, ProducerConfigLayer, TopicConfig, TopicLayer, TopicPrefix,
     dead_letter_topic,
 };
+pub(crate) use consumer::resend;
 #[cfg(feature = "tokio")]
 pub use consumer::{AsyncConsumer, AsyncConsumerBackend, OnBlockingPool};
 pub use consumer::{
     Consumer, ConsumerBackend, ConsumerError, ConsumerOptions, ConsumerStats, Delivery, DeliveryError, Handled,
     Interrupt, Outcome, ShutdownHandle, StartFrom, Unreadable, deliver,
 };
-pub(crate) use consumer::resend;
 pub use memory::{DeadLetter, InMemoryBus, InMemoryConsumer, Offset};
 pub use message::BusMessage;
 #[doc(hidden)]

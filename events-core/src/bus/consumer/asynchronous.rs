@@ -100,7 +100,8 @@ where
     /// call still runs to its end, and the next call waits for it.
     async fn on_pool<R: Send + 'static>(&self, call: impl FnOnce(&mut B) -> R + Send + 'static) -> R {
         let backend = Arc::clone(&self.backend);
-        let task = tokio::task::spawn_blocking(move || call(&mut backend.lock().unwrap_or_else(PoisonError::into_inner)));
+        let task =
+            tokio::task::spawn_blocking(move || call(&mut backend.lock().unwrap_or_else(PoisonError::into_inner)));
         match task.await {
             Ok(result) => result,
             Err(error) => std::panic::resume_unwind(error.into_panic()),
@@ -142,7 +143,8 @@ where
             message: delivery.message.clone(),
         };
         let reason = reason.to_owned();
-        self.on_pool(move |backend| backend.dead_letter(&delivery, &reason)).await
+        self.on_pool(move |backend| backend.dead_letter(&delivery, &reason))
+            .await
     }
 
     async fn leave_pending(&mut self, token: &B::Token) {
@@ -235,7 +237,10 @@ impl<B: AsyncConsumerBackend> AsyncConsumer<B> {
 
     /// Runs until `stop` completes, then stops as [`ShutdownHandle::shutdown`] does: after the
     /// delivery being handled, with what was handled acknowledged.
-    pub async fn run_until(&mut self, stop: impl Future<Output = ()>) -> Result<ConsumerStats, ConsumerError<B::Error>> {
+    pub async fn run_until(
+        &mut self,
+        stop: impl Future<Output = ()>,
+    ) -> Result<ConsumerStats, ConsumerError<B::Error>> {
         let shutdown = self.shutdown.clone();
         let run = self.run();
         tokio::pin!(run, stop);

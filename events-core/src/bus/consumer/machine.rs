@@ -221,11 +221,22 @@ mod tests {
             dead_letter_attempts: 3,
             ..ConsumerOptions::default()
         });
-        assert!(matches!(machine.dead_letter_failed("1-0", "bad", &"down"), DeadLetterFailed::Retry));
-        assert!(matches!(machine.dead_letter_failed("2-0", "bad", &"down"), DeadLetterFailed::Retry));
-        assert!(matches!(machine.dead_letter_failed("2-0", "bad", &"down"), DeadLetterFailed::Retry));
+        assert!(matches!(
+            machine.dead_letter_failed("1-0", "bad", &"down"),
+            DeadLetterFailed::Retry
+        ));
+        assert!(matches!(
+            machine.dead_letter_failed("2-0", "bad", &"down"),
+            DeadLetterFailed::Retry
+        ));
+        assert!(matches!(
+            machine.dead_letter_failed("2-0", "bad", &"down"),
+            DeadLetterFailed::Retry
+        ));
         match machine.dead_letter_failed("2-0", "bad", &"down") {
-            DeadLetterFailed::GiveUp(reason) => assert_eq!(reason, "bad; and the dead-letter write failed 3 times: down"),
+            DeadLetterFailed::GiveUp(reason) => {
+                assert_eq!(reason, "bad; and the dead-letter write failed 3 times: down")
+            }
             other => panic!("{other:?}"),
         }
     }

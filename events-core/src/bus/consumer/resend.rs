@@ -1,7 +1,7 @@
 //! Re-sending an event received from the bus on its signal, as if it had happened here.
 
-use crate::codec::AvroEvent;
 use crate::avro::DecodeError;
+use crate::codec::AvroEvent;
 use crate::metadata::EventsMetadata;
 use crate::receiver::Responses;
 use crate::registry;
