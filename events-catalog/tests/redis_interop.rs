@@ -308,7 +308,7 @@ fn an_unreadable_entry_is_dead_lettered_and_reported_by_the_consume_command() {
     assert!(json_lines(&output).is_empty());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("dead-lettered to `broken-dead-letter`: unreadable entry: the entry has no `id` field"),
+        stderr.contains("dead-lettered to `broken-dead-letter`: unreadable message: the entry has no `id` field"),
         "{stderr}"
     );
     let dead: u64 = redis_cmd(&mut connection, &["XLEN", "broken-dead-letter"]);

@@ -72,7 +72,6 @@ pub mod bus;
 mod codec;
 mod custom_type;
 pub mod datetime;
-mod error;
 mod event;
 mod field;
 mod isolation;
@@ -90,7 +89,6 @@ mod uuid_v1;
 pub use bus::DeliveryError;
 pub use codec::{AvroEvent, EventCodec, JsonError};
 pub use custom_type::CustomType;
-pub use error::{RegistryError, SendError};
 pub use event::{Event, OpenEdxEvent};
 #[doc = include_str!("doc/event_data.md")]
 pub use events_macros::event_data;
@@ -99,6 +97,8 @@ pub use events_macros::open_edx_event;
 pub use field::{EventField, serde_field};
 pub use metadata::{EventsMetadata, MetadataError, SourceLib};
 pub use receiver::{BoxError, ReceiverError, ReceiverFn, ReceiverId, ReceiverResponse, Responses};
+pub use registry::RegistryError;
+pub use signal::SendError;
 pub use signal::{Connection, OpenEdxPublicSignal};
 
 pub use chrono;

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use crate::codec::EventCodec;
-use crate::error::RegistryError;
 use crate::event::OpenEdxEvent;
 use crate::metadata::EventsMetadata;
 use crate::receiver::{BoxError, ReceiverId};
@@ -234,4 +233,37 @@ fn closest_event_types(event_type: &str) -> Vec<&'static str> {
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
     scored.into_iter().take(3).map(|(_, known)| known).collect()
+}
+
+/// Why an event type could not be found in the registry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// No linked crate defines the event type.
+    #[error("unknown event type `{event_type}`{}", did_you_mean(suggestions))]
+    UnknownEventType {
+        /// The type that was asked for.
+        event_type: String,
+        /// The closest known event types, best first.
+        suggestions: Vec<&'static str>,
+    },
+    /// Several linked crates define the event type.
+    #[error("event type `{event_type}` is defined more than once: {}", locations.join(", "))]
+    DuplicateEventType {
+        /// The event type.
+        event_type: String,
+        /// Where each definition is (`path/to/file.rs:line`).
+        locations: Vec<String>,
+    },
+}
+
+fn did_you_mean(suggestions: &[&str]) -> String {
+    match suggestions {
+        [] => String::new(),
+        [one] => format!("; did you mean `{one}`?"),
+        many => format!(
+            "; did you mean one of: {}?",
+            many.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+        ),
+    }
 }

@@ -8,7 +8,8 @@ use std::sync::{Arc, PoisonError, RwLock};
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;
 
-use crate::error::SendError;
+use uuid::Uuid;
+
 use crate::event::{Event, OpenEdxEvent};
 use crate::isolation;
 use crate::metadata::{EventsMetadata, Now, checked_time};
@@ -369,4 +370,46 @@ impl<T: OpenEdxEvent> Connection<'_, T> {
     pub fn disconnect(self) -> bool {
         self.signal.disconnect(self.id.as_str())
     }
+}
+
+/// Why a send failed.
+///
+/// A robust send (the default) only fails for reasons of the call itself; receiver failures are
+/// reported in its [`Responses`](crate::Responses). A fail-fast send
+/// ([`allow_send_event_failure`](crate::OpenEdxPublicSignal::allow_send_event_failure)) also
+/// fails with the first receiver error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError {
+    /// A receiver returned an error while the signal fails fast.
+    #[error("receiver `{receiver}` of `{event_type}` failed on event {event_id}: {source}")]
+    ReceiverFailed {
+        /// The event type.
+        event_type: &'static str,
+        /// The id of the event being sent.
+        event_id: Uuid,
+        /// The receiver that failed.
+        receiver: ReceiverId,
+        /// Its error.
+        #[source]
+        source: BoxError,
+    },
+    /// The time given to `send_event_at` is outside the years 1 to 9999, which Python's
+    /// `datetime`, and so the event bus, cannot carry.
+    #[error("`{event_type}` cannot be sent at that time: {source}")]
+    TimeOutOfRange {
+        /// The event type.
+        event_type: &'static str,
+        /// The time and the range.
+        #[source]
+        source: crate::datetime::DateTimeRangeError,
+    },
+    /// Metadata given to `send_event_with_custom_metadata` is for another event type.
+    #[error("metadata of `{found}` cannot be sent on the signal of `{event_type}`")]
+    MetadataMismatch {
+        /// The signal's event type.
+        event_type: &'static str,
+        /// The event type in the metadata.
+        found: String,
+    },
 }

@@ -56,11 +56,11 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
-use crate::error::RegistryError;
 use crate::event::{Event, OpenEdxEvent};
 use crate::isolation::{GlobalReceivers, Scope, swap_active};
 use crate::receiver::{BoxError, Receiver, ReceiverId};
 use crate::registry;
+use crate::registry::RegistryError;
 use crate::signal::OpenEdxPublicSignal;
 
 /// Starts describing an isolation; see the [module documentation](self).

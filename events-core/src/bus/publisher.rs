@@ -230,14 +230,10 @@ impl Shared {
 ///
 /// let bus = InMemoryBus::new();
 /// let publisher = Publisher::start(Arc::new(bus.clone()), PublisherOptions::default());
-/// let message = BusMessage {
-///     metadata: EventsMetadata::new("com.example.learning.thing.happened.v1"),
-///     data: vec![],
-///     key: None,
-/// };
+/// let message = BusMessage::new(EventsMetadata::new("com.example.learning.thing.happened.v1"), vec![]);
 /// publisher.enqueue("things".into(), message)?; // returns at once
 /// publisher.flush(Duration::from_secs(5))?; // waits until the broker took it
-/// assert_eq!(bus.entries("things").len(), 1);
+/// assert_eq!(bus.len("things"), 1);
 /// publisher.shutdown(Duration::from_secs(5))?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
