@@ -7,8 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use super::backend::{ConsumerBackend, Delivery, Interrupt};
-use super::blocking::{Observer, log_dead_letter, log_left_pending};
-use super::machine::{DeadLetterFailed, LimitReached, Machine};
+use super::machine::{LimitReached, Machine};
 use super::report::{ConsumerError, ConsumerOptions, ConsumerStats, Handled, Outcome};
 use super::shutdown::ShutdownHandle;
 
@@ -185,8 +184,6 @@ impl<B: ConsumerBackend> fmt::Debug for OnBlockingPool<B> {
 pub struct AsyncConsumer<B: AsyncConsumerBackend> {
     backend: B,
     machine: Machine,
-    shutdown: ShutdownHandle,
-    observer: Option<Observer>,
 }
 
 impl<B: ConsumerBackend + Send + 'static> AsyncConsumer<OnBlockingPool<B>>
@@ -202,27 +199,19 @@ where
 impl<B: AsyncConsumerBackend> AsyncConsumer<B> {
     /// A consumer reading through `backend`.
     pub fn new(backend: B, options: ConsumerOptions) -> Self {
-        let shutdown = ShutdownHandle::default();
-        if let Some(interrupt) = backend.interrupter() {
-            shutdown.on_shutdown(interrupt);
-        }
-        AsyncConsumer {
-            backend,
-            machine: Machine::new(options),
-            shutdown,
-            observer: None,
-        }
+        let machine = Machine::new(options, backend.interrupter());
+        AsyncConsumer { backend, machine }
     }
 
     /// Calls `observer` after each handled delivery.
     pub fn observe(mut self, observer: impl FnMut(&Handled<'_>) + Send + 'static) -> Self {
-        self.observer = Some(Box::new(observer));
+        self.machine.observe(Box::new(observer));
         self
     }
 
     /// A handle that stops [`run`](Self::run) from another task, thread or signal handler.
     pub fn shutdown_handle(&self) -> ShutdownHandle {
-        self.shutdown.clone()
+        self.machine.shutdown.clone()
     }
 
     /// What the consumer has done so far.
@@ -241,7 +230,7 @@ impl<B: AsyncConsumerBackend> AsyncConsumer<B> {
         &mut self,
         stop: impl Future<Output = ()>,
     ) -> Result<ConsumerStats, ConsumerError<B::Error>> {
-        let shutdown = self.shutdown.clone();
+        let shutdown = self.machine.shutdown.clone();
         let run = self.run();
         tokio::pin!(run, stop);
         tokio::select! {
@@ -255,21 +244,17 @@ impl<B: AsyncConsumerBackend> AsyncConsumer<B> {
     /// consecutive-error limit is reached. Broker errors are logged and retried with backoff.
     pub async fn run(&mut self) -> Result<ConsumerStats, ConsumerError<B::Error>> {
         tracing::info!(consumer = %self.backend.describe(), "consumer started");
-        while !self.is_done() {
+        while !self.machine.is_done() {
             match self.poll().await {
                 Ok(_) => self.machine.broker_ok(),
-                Err(ConsumerError::Broker { source, .. }) if self.shutdown.is_shutdown() => {
-                    tracing::debug!(consumer = %self.backend.describe(), error = %source,
-                        "a broker call was interrupted by the shutdown");
-                }
                 Err(ConsumerError::Broker { source, .. }) => {
-                    let pause = self.machine.broker_failed(&source.to_string());
-                    tracing::error!(consumer = %self.backend.describe(), error = %source,
-                        consecutive_errors = self.machine.consecutive_errors(), "event bus read failed; retrying");
-                    let pause = pause.map_err(|reached| self.too_many(reached))?;
-                    tokio::select! {
-                        () = tokio::time::sleep(pause) => {}
-                        () = self.shutdown.requested() => {}
+                    let pause = self.machine.after_broker_error(&self.backend.describe(), &source);
+                    if let Some(pause) = pause.map_err(|reached| self.too_many(reached))? {
+                        // Woken early by a shutdown.
+                        tokio::select! {
+                            () = tokio::time::sleep(pause) => {}
+                            () = self.machine.shutdown.requested() => {}
+                        }
                     }
                 }
                 Err(other) => return Err(other),
@@ -304,7 +289,7 @@ impl<B: AsyncConsumerBackend> AsyncConsumer<B> {
         let mut handled = 0;
         let mut result = Ok(());
         for delivery in deliveries {
-            if self.shutdown.is_shutdown() {
+            if self.machine.shutdown.is_shutdown() {
                 break;
             }
             result = self.handle(delivery).await;
@@ -320,23 +305,12 @@ impl<B: AsyncConsumerBackend> AsyncConsumer<B> {
 
     async fn handle(&mut self, delivery: Delivery<B::Token>) -> Result<(), ConsumerError<B::Error>> {
         let mut outcome = self.machine.judge(&delivery.message);
-        if let Outcome::DeadLettered(reason) = &outcome {
-            match self.backend.dead_letter(&delivery, reason).await {
-                Ok(()) => {
-                    self.machine.dead_letter_written();
-                    log_dead_letter(&self.backend.describe(), &delivery, reason);
-                }
-                Err(source) => {
-                    let position = delivery.token.to_string();
-                    match self.machine.dead_letter_failed(&position, reason, &source) {
-                        DeadLetterFailed::Retry => return Err(self.broker_error(source)),
-                        DeadLetterFailed::GiveUp(reason) => {
-                            log_left_pending(&self.backend.describe(), &delivery, &reason);
-                            outcome = Outcome::LeftPending(reason);
-                        }
-                    }
-                }
-            }
+        if let Outcome::DeadLettered(reason) = outcome {
+            let written = self.backend.dead_letter(&delivery, &reason).await;
+            outcome = self
+                .machine
+                .dead_letter_written(&self.backend.describe(), &delivery, reason, written)
+                .map_err(|source| self.broker_error(source))?;
         }
         match outcome {
             Outcome::LeftPending(_) => self.backend.leave_pending(&delivery.token).await,
@@ -345,23 +319,13 @@ impl<B: AsyncConsumerBackend> AsyncConsumer<B> {
                 acked.map_err(|source| self.broker_error(source))?;
             }
         }
-        let settled = self.machine.settle(&outcome);
-        if let Some(observer) = &mut self.observer {
-            observer(&Handled {
-                position: &delivery.token,
-                message: delivery.message.as_ref().ok(),
-                outcome: &outcome,
-            });
-        }
-        settled.map_err(|reached| self.too_many(reached))
+        self.machine
+            .finish(&delivery, &outcome)
+            .map_err(|reached| self.too_many(reached))
     }
 
     fn too_many(&self, reached: LimitReached) -> ConsumerError<B::Error> {
-        ConsumerError::TooManyErrors {
-            consumer: self.backend.describe(),
-            count: reached.count,
-            last: reached.last,
-        }
+        reached.error(self.backend.describe())
     }
 
     fn broker_error(&self, source: B::Error) -> ConsumerError<B::Error> {
@@ -369,10 +333,6 @@ impl<B: AsyncConsumerBackend> AsyncConsumer<B> {
             consumer: self.backend.describe(),
             source,
         }
-    }
-
-    fn is_done(&self) -> bool {
-        self.shutdown.is_shutdown() || self.machine.reached_max()
     }
 }
 

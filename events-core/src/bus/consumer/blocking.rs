@@ -4,11 +4,9 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use super::backend::{ConsumerBackend, Delivery};
-use super::machine::{DeadLetterFailed, LimitReached, Machine};
+use super::machine::{LimitReached, Machine};
 use super::report::{ConsumerError, ConsumerOptions, ConsumerStats, Handled, Outcome};
 use super::shutdown::ShutdownHandle;
-
-pub(crate) type Observer = Box<dyn FnMut(&Handled<'_>) + Send>;
 
 /// A consumer: reads deliveries through a [`ConsumerBackend`], re-sends each event on its
 /// signal, dead-letters what cannot be delivered, and acknowledges everything handled.
@@ -21,34 +19,24 @@ pub(crate) type Observer = Box<dyn FnMut(&Handled<'_>) + Send>;
 pub struct Consumer<B: ConsumerBackend> {
     backend: B,
     machine: Machine,
-    shutdown: ShutdownHandle,
-    observer: Option<Observer>,
 }
 
 impl<B: ConsumerBackend> Consumer<B> {
     /// A consumer reading through `backend`.
     pub fn new(backend: B, options: ConsumerOptions) -> Self {
-        let shutdown = ShutdownHandle::default();
-        if let Some(interrupt) = backend.interrupter() {
-            shutdown.on_shutdown(interrupt);
-        }
-        Consumer {
-            backend,
-            machine: Machine::new(options),
-            shutdown,
-            observer: None,
-        }
+        let machine = Machine::new(options, backend.interrupter());
+        Consumer { backend, machine }
     }
 
     /// Calls `observer` after each handled delivery (to print it, count it, …).
     pub fn observe(mut self, observer: impl FnMut(&Handled<'_>) + Send + 'static) -> Self {
-        self.observer = Some(Box::new(observer));
+        self.machine.observe(Box::new(observer));
         self
     }
 
     /// A handle that stops [`run`](Self::run) from another thread or a signal handler.
     pub fn shutdown_handle(&self) -> ShutdownHandle {
-        self.shutdown.clone()
+        self.machine.shutdown.clone()
     }
 
     /// What the consumer has done so far.
@@ -65,20 +53,14 @@ impl<B: ConsumerBackend> Consumer<B> {
     /// consecutive-error limit is reached. Broker errors are logged and retried with backoff.
     pub fn run(&mut self) -> Result<ConsumerStats, ConsumerError<B::Error>> {
         tracing::info!(consumer = %self.backend.describe(), "consumer started");
-        while !self.is_done() {
+        while !self.machine.is_done() {
             match self.poll() {
                 Ok(_) => self.machine.broker_ok(),
-                Err(ConsumerError::Broker { source, .. }) if self.shutdown.is_shutdown() => {
-                    // The shutdown interrupted a call; what was handled is acknowledged below.
-                    tracing::debug!(consumer = %self.backend.describe(), error = %source,
-                        "a broker call was interrupted by the shutdown");
-                }
                 Err(ConsumerError::Broker { source, .. }) => {
-                    let pause = self.machine.broker_failed(&source.to_string());
-                    tracing::error!(consumer = %self.backend.describe(), error = %source,
-                        consecutive_errors = self.machine.consecutive_errors(), "event bus read failed; retrying");
-                    let pause = pause.map_err(|reached| self.too_many(reached))?;
-                    self.pause(pause);
+                    let pause = self.machine.after_broker_error(&self.backend.describe(), &source);
+                    if let Some(pause) = pause.map_err(|reached| self.too_many(reached))? {
+                        self.pause(pause);
+                    }
                 }
                 Err(other) => return Err(other),
             }
@@ -113,7 +95,7 @@ impl<B: ConsumerBackend> Consumer<B> {
         let mut handled = 0;
         let mut result = Ok(());
         for delivery in deliveries {
-            if self.shutdown.is_shutdown() {
+            if self.machine.shutdown.is_shutdown() {
                 break;
             }
             result = self.handle(delivery);
@@ -130,25 +112,14 @@ impl<B: ConsumerBackend> Consumer<B> {
 
     fn handle(&mut self, delivery: Delivery<B::Token>) -> Result<(), ConsumerError<B::Error>> {
         let mut outcome = self.machine.judge(&delivery.message);
-        if let Outcome::DeadLettered(reason) = &outcome {
+        if let Outcome::DeadLettered(reason) = outcome {
             // Recorded before the ack: if the broker fails here the delivery stays
             // unacknowledged and comes again, rather than being acknowledged without a trace.
-            match self.backend.dead_letter(&delivery, reason) {
-                Ok(()) => {
-                    self.machine.dead_letter_written();
-                    log_dead_letter(&self.backend.describe(), &delivery, reason);
-                }
-                Err(source) => {
-                    let position = delivery.token.to_string();
-                    match self.machine.dead_letter_failed(&position, reason, &source) {
-                        DeadLetterFailed::Retry => return Err(self.broker_error(source)),
-                        DeadLetterFailed::GiveUp(reason) => {
-                            log_left_pending(&self.backend.describe(), &delivery, &reason);
-                            outcome = Outcome::LeftPending(reason);
-                        }
-                    }
-                }
-            }
+            let written = self.backend.dead_letter(&delivery, &reason);
+            outcome = self
+                .machine
+                .dead_letter_written(&self.backend.describe(), &delivery, reason, written)
+                .map_err(|source| self.broker_error(source))?;
         }
         match outcome {
             Outcome::LeftPending(_) => self.backend.leave_pending(&delivery.token),
@@ -157,24 +128,13 @@ impl<B: ConsumerBackend> Consumer<B> {
                 .ack(&delivery.token)
                 .map_err(|source| self.broker_error(source))?,
         }
-        let settled = self.machine.settle(&outcome);
-        // The observer sees every handled delivery, including the one that reaches the limit.
-        if let Some(observer) = &mut self.observer {
-            observer(&Handled {
-                position: &delivery.token,
-                message: delivery.message.as_ref().ok(),
-                outcome: &outcome,
-            });
-        }
-        settled.map_err(|reached| self.too_many(reached))
+        self.machine
+            .finish(&delivery, &outcome)
+            .map_err(|reached| self.too_many(reached))
     }
 
     fn too_many(&self, reached: LimitReached) -> ConsumerError<B::Error> {
-        ConsumerError::TooManyErrors {
-            consumer: self.backend.describe(),
-            count: reached.count,
-            last: reached.last,
-        }
+        reached.error(self.backend.describe())
     }
 
     fn broker_error(&self, source: B::Error) -> ConsumerError<B::Error> {
@@ -184,14 +144,10 @@ impl<B: ConsumerBackend> Consumer<B> {
         }
     }
 
-    fn is_done(&self) -> bool {
-        self.shutdown.is_shutdown() || self.machine.reached_max()
-    }
-
     /// Sleeps for `duration`, waking early on shutdown.
     fn pause(&self, duration: Duration) {
         let until = Instant::now() + duration;
-        while !self.shutdown.is_shutdown() {
+        while !self.machine.shutdown.is_shutdown() {
             let left = until.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
@@ -208,22 +164,4 @@ impl<B: ConsumerBackend + fmt::Debug> fmt::Debug for Consumer<B> {
             .field("stats", &self.machine.stats)
             .finish_non_exhaustive()
     }
-}
-
-fn event_id<T>(delivery: &Delivery<T>) -> String {
-    delivery
-        .message
-        .as_ref()
-        .map(|message| message.metadata.id().to_string())
-        .unwrap_or_default()
-}
-
-pub(crate) fn log_dead_letter<T: fmt::Display>(consumer: &str, delivery: &Delivery<T>, reason: &str) {
-    tracing::error!(%consumer, position = %delivery.token, event_id = %event_id(delivery), %reason,
-        "event dead-lettered");
-}
-
-pub(crate) fn log_left_pending<T: fmt::Display>(consumer: &str, delivery: &Delivery<T>, reason: &str) {
-    tracing::error!(%consumer, position = %delivery.token, event_id = %event_id(delivery), %reason,
-        "event left unacknowledged: it can be neither delivered nor dead-lettered");
 }

@@ -9,15 +9,19 @@ use std::time::Duration;
 use crate::bus::message::BusMessage;
 use crate::receiver::{ReceiverError, Responses};
 
-use super::backend::Unreadable;
-use super::report::{ConsumerOptions, ConsumerStats, Outcome};
+use super::backend::{Delivery, Interrupt, Unreadable};
+use super::report::{ConsumerError, ConsumerOptions, ConsumerStats, Handled, Outcome};
 use super::resend::deliver;
+use super::shutdown::ShutdownHandle;
+
+pub(crate) type Observer = Box<dyn FnMut(&Handled<'_>) + Send>;
 
 /// The state of one consumer between deliveries.
-#[derive(Debug)]
 pub(crate) struct Machine {
     pub(crate) options: ConsumerOptions,
     pub(crate) stats: ConsumerStats,
+    pub(crate) shutdown: ShutdownHandle,
+    observer: Option<Observer>,
     consecutive_errors: u32,
     backoff: Duration,
     /// The delivery whose dead-letter write failed last, and how many times in a row.
@@ -31,6 +35,16 @@ pub(crate) struct LimitReached {
     pub(crate) last: String,
 }
 
+impl LimitReached {
+    pub(crate) fn error<E: std::error::Error + 'static>(self, consumer: String) -> ConsumerError<E> {
+        ConsumerError::TooManyErrors {
+            consumer,
+            count: self.count,
+            last: self.last,
+        }
+    }
+}
+
 /// What to do after a dead-letter write failed.
 #[derive(Debug)]
 pub(crate) enum DeadLetterFailed {
@@ -41,14 +55,95 @@ pub(crate) enum DeadLetterFailed {
 }
 
 impl Machine {
-    pub(crate) fn new(options: ConsumerOptions) -> Self {
+    /// The machine of a consumer whose backend's blocked calls `interrupter` ends.
+    pub(crate) fn new(options: ConsumerOptions, interrupter: Option<Interrupt>) -> Self {
+        let shutdown = ShutdownHandle::default();
+        if let Some(interrupt) = interrupter {
+            shutdown.on_shutdown(interrupt);
+        }
         Machine {
             backoff: options.initial_backoff,
             options,
             stats: ConsumerStats::default(),
+            shutdown,
+            observer: None,
             consecutive_errors: 0,
             dead_letter_failures: None,
         }
+    }
+
+    pub(crate) fn observe(&mut self, observer: Observer) {
+        self.observer = Some(observer);
+    }
+
+    /// Whether the loop stops: shut down, or `max_messages` handled.
+    pub(crate) fn is_done(&self) -> bool {
+        self.shutdown.is_shutdown() || self.reached_max()
+    }
+
+    /// What a dead-letter write that `written` says how it went means for the delivery: dead
+    /// lettered; left unacknowledged once the attempts are used up; or, before that, the
+    /// broker's error, for the loop to report and retry.
+    pub(crate) fn dead_letter_written<T: fmt::Display, E: fmt::Display>(
+        &mut self,
+        consumer: &str,
+        delivery: &Delivery<T>,
+        reason: String,
+        written: Result<(), E>,
+    ) -> Result<Outcome, E> {
+        match written {
+            Ok(()) => {
+                self.dead_letter_failures = None;
+                tracing::error!(%consumer, position = %delivery.token, event_id = %event_id(delivery), %reason,
+                    "event dead-lettered");
+                Ok(Outcome::DeadLettered(reason))
+            }
+            Err(error) => match self.dead_letter_failed(&delivery.token.to_string(), &reason, &error) {
+                DeadLetterFailed::Retry => Err(error),
+                DeadLetterFailed::GiveUp(reason) => {
+                    tracing::error!(%consumer, position = %delivery.token, event_id = %event_id(delivery), %reason,
+                        "event left unacknowledged: it can be neither delivered nor dead-lettered");
+                    Ok(Outcome::LeftPending(reason))
+                }
+            },
+        }
+    }
+
+    /// Counts a handled delivery and shows it to the observer (including the one that reaches
+    /// the error limit); an error when the limit is reached.
+    pub(crate) fn finish<T: fmt::Display>(
+        &mut self,
+        delivery: &Delivery<T>,
+        outcome: &Outcome,
+    ) -> Result<(), LimitReached> {
+        let settled = self.settle(outcome);
+        if let Some(observer) = &mut self.observer {
+            observer(&Handled {
+                position: &delivery.token,
+                message: delivery.message.as_ref().ok(),
+                outcome,
+            });
+        }
+        settled
+    }
+
+    /// Counts a broker error of `consumer` and logs it; returns how long to pause before
+    /// retrying, nothing when the error is the interruption of a shutdown, or an error when
+    /// the limit is reached.
+    pub(crate) fn after_broker_error(
+        &mut self,
+        consumer: &str,
+        error: &dyn fmt::Display,
+    ) -> Result<Option<Duration>, LimitReached> {
+        if self.shutdown.is_shutdown() {
+            // The shutdown interrupted a call; what was handled is acknowledged by the loop.
+            tracing::debug!(%consumer, %error, "a broker call was interrupted by the shutdown");
+            return Ok(None);
+        }
+        let pause = self.broker_failed(&error.to_string());
+        tracing::error!(%consumer, %error, consecutive_errors = self.consecutive_errors,
+            "event bus read failed; retrying");
+        pause.map(Some)
     }
 
     /// How many deliveries to ask for next.
@@ -61,7 +156,7 @@ impl Machine {
     }
 
     /// Whether `max_messages` deliveries are handled.
-    pub(crate) fn reached_max(&self) -> bool {
+    fn reached_max(&self) -> bool {
         self.options.max_messages.is_some_and(|max| self.stats.handled() >= max)
     }
 
@@ -82,19 +177,10 @@ impl Machine {
         }
     }
 
-    pub(crate) fn dead_letter_written(&mut self) {
-        self.dead_letter_failures = None;
-    }
-
     /// Counts a failed dead-letter write of the delivery at `position`: retried until
     /// `dead_letter_attempts`, then given up, since retrying without end would block every
     /// delivery behind this one.
-    pub(crate) fn dead_letter_failed(
-        &mut self,
-        position: &str,
-        reason: &str,
-        error: &dyn fmt::Display,
-    ) -> DeadLetterFailed {
+    fn dead_letter_failed(&mut self, position: &str, reason: &str, error: &dyn fmt::Display) -> DeadLetterFailed {
         let attempts = match self.dead_letter_failures.take() {
             Some((known, attempts)) if known == position => attempts + 1,
             _ => 1,
@@ -109,7 +195,7 @@ impl Machine {
     }
 
     /// Counts a handled delivery; an error when the consecutive-error limit is reached.
-    pub(crate) fn settle(&mut self, outcome: &Outcome) -> Result<(), LimitReached> {
+    fn settle(&mut self, outcome: &Outcome) -> Result<(), LimitReached> {
         match outcome {
             Outcome::Delivered => {
                 self.stats.delivered += 1;
@@ -136,17 +222,13 @@ impl Machine {
 
     /// Counts a broker error; returns how long to pause before retrying (doubling up to
     /// `max_backoff`), or an error when the limit is reached.
-    pub(crate) fn broker_failed(&mut self, error: &str) -> Result<Duration, LimitReached> {
+    fn broker_failed(&mut self, error: &str) -> Result<Duration, LimitReached> {
         self.stats.broker_errors += 1;
         self.consecutive_errors += 1;
         self.check_limit(error)?;
         let pause = self.backoff;
         self.backoff = (self.backoff * 2).min(self.options.max_backoff);
         Ok(pause)
-    }
-
-    pub(crate) fn consecutive_errors(&self) -> u32 {
-        self.consecutive_errors
     }
 
     fn check_limit(&self, last: &str) -> Result<(), LimitReached> {
@@ -158,6 +240,24 @@ impl Machine {
             _ => Ok(()),
         }
     }
+}
+
+impl fmt::Debug for Machine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Machine")
+            .field("options", &self.options)
+            .field("stats", &self.stats)
+            .field("consecutive_errors", &self.consecutive_errors)
+            .finish_non_exhaustive()
+    }
+}
+
+fn event_id<T>(delivery: &Delivery<T>) -> String {
+    delivery
+        .message
+        .as_ref()
+        .map(|message| message.metadata.id().to_string())
+        .unwrap_or_default()
 }
 
 fn receiver_failures(responses: &Responses) -> String {
@@ -181,7 +281,7 @@ mod tests {
     use super::*;
 
     fn machine(options: ConsumerOptions) -> Machine {
-        Machine::new(options)
+        Machine::new(options, None)
     }
 
     #[test]
