@@ -11,7 +11,12 @@
 //! - [`OpenEdxPublicSignal`] connects receivers and sends events to them;
 //! - [`EventsMetadata`] is the metadata each event carries;
 //! - [`registry`] lists every event of the linked crates;
+//! - [`bus`] publishes events to other services and consumes theirs, through any broker, from
+//!   blocking or (feature `tokio`) async code, with an in-memory broker built in;
 //! - [`testing`] isolates tests that send events from each other.
+//!
+//! Features: `tokio` adds the async consumer and publisher API and test isolation of tokio
+//! runtimes.
 //!
 //! ```
 //! use events_core::prelude::*;

@@ -6,10 +6,12 @@
 //! hands it to an [`EventBusProducer`] from its own thread, pipelining what is queued; a send
 //! never waits for the broker (unless the queue is full and the policy says to wait), and
 //! [`ProducerBinding::flush`] waits until what was sent is published. [`PublishMode::Direct`]
-//! publishes on the sender's thread instead. A consuming
-//! service runs a [`Consumer`] on a topic: each entry is decoded and re-sent on its signal with
-//! the producer's metadata, so local receivers run as if the event had happened here, and the
-//! event is marked as coming from the bus so that it is not published again.
+//! publishes on the sender's thread instead. A consuming service runs a [`Consumer`] on a topic,
+//! through a broker's [`ConsumerBackend`]: each delivery is decoded and re-sent on its signal
+//! with the producer's metadata, so local receivers run as if the event had happened here, and
+//! the event is marked as coming from the bus so that it is not published again. With the
+//! `tokio` feature, `AsyncConsumer` runs the same consumer on tokio, and the publisher has
+//! async `send` and `flush_async`.
 //!
 //! A [`BusMessage`] is the event in no broker's layout (metadata, key, Avro value and schema);
 //! each backend maps it to its wire format: the Redis Streams backend lives in the
