@@ -73,6 +73,7 @@ mod options;
 mod producer;
 mod reply;
 mod resp;
+pub mod settings;
 mod stream;
 pub mod testing;
 
@@ -81,4 +82,5 @@ pub use entry_id::{EntryId, InvalidEntryId};
 pub use error::{RedisBusError, RedisErrorKind};
 pub use options::RedisOptions;
 pub use producer::RedisProducer;
+pub use settings::{RedisSettings, SettingsError};
 pub use stream::{Position, RedisStream};

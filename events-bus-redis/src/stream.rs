@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use events_core::bus::{ConsumerBackend, Delivery, Interrupt, StartFrom, dead_letter_topic};
+use events_core::bus::{ConsumerBackend, DEAD_LETTER_SUFFIX, Delivery, Interrupt, StartFrom, dead_letter_topic};
 use redis::{RedisError, Value};
 
 use crate::entry::{StreamEntry, dead_letter_fields, delivery};
@@ -449,6 +449,11 @@ impl ConsumerBackend for RedisStream {
             crate::producer::entry_id(connection.receive_reply(&command)?)
         })
         .map(drop)
+    }
+
+    /// A dead-letter stream keeps no dead letters of its own.
+    fn keeps_dead_letters(&self) -> bool {
+        !self.stream.ends_with(DEAD_LETTER_SUFFIX)
     }
 
     fn leave_pending(&mut self, entry: &StreamEntry) {

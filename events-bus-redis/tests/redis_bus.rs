@@ -311,6 +311,33 @@ fn undeliverable_entries_are_dead_lettered_with_the_reason_and_acknowledged() {
 }
 
 #[test]
+fn consuming_a_dead_letter_stream_never_writes_a_dead_letter_stream_of_dead_letters() {
+    let server = server!();
+    let mut raw = redis(&server.url());
+    let good = message_of(&Refused::new(run("ok")));
+    let mut unknown_type = StreamEntry::from_message("0-0", &good).fields;
+    unknown_type[0].1 = b"com.example.learning.run.nonexistent.v1".to_vec();
+    xadd_fields(&mut raw, "runs", &unknown_type);
+    let mut consumer = Consumer::new(stream_of(&server, "runs", "lms", "c1", StartFrom::Backlog), options());
+    assert_eq!(consumer.poll().unwrap(), 1);
+    assert_eq!(xlen(&mut raw, "runs-dead-letter"), 1);
+
+    let mut replayer = Consumer::new(
+        stream_of(&server, "runs-dead-letter", "replay", "r1", StartFrom::Backlog),
+        options(),
+    );
+    assert_eq!(replayer.poll().unwrap(), 1);
+    assert_eq!(replayer.stats().left_pending, 1);
+    assert_eq!(replayer.stats().broker_errors, 0);
+    assert_eq!(xlen(&mut raw, "runs-dead-letter-dead-letter"), 0);
+    assert_eq!(
+        pending(&mut raw, "runs-dead-letter", "replay").len(),
+        1,
+        "kept, unacknowledged"
+    );
+}
+
+#[test]
 fn entries_written_by_another_producer_in_another_field_order_are_read() {
     let server = server!();
     let mut raw = redis(&server.url());

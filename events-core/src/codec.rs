@@ -9,11 +9,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::avro::{DecodeError, EventSchema, Reader, event_schema};
-use crate::bus::DeliveryError;
 use crate::bus::ProducerHook;
+use crate::bus::{DeliveryError, Resent, TrailingBytes};
 use crate::event::{Event, OpenEdxEvent};
 use crate::metadata::EventsMetadata;
-use crate::receiver::{ReceiverId, Responses};
+use crate::receiver::ReceiverId;
 use crate::schema::Schema;
 
 /// An event that can travel on the event bus: every event not declared `unserializable`.
@@ -114,6 +114,25 @@ pub trait AvroEvent: OpenEdxEvent + Serialize + DeserializeOwned {
         Ok(event)
     }
 
+    /// Decodes a message received from the bus, returning the event and how many bytes
+    /// followed its known fields, which are skipped: fields appended by a newer producer. With
+    /// [`TrailingBytes::Refuse`] such bytes are an error unless `minorversion` is above this
+    /// event's (then they are the fields of a newer minor version, as with
+    /// [`from_avro_minor_version`](Self::from_avro_minor_version)).
+    fn from_avro_received(
+        bytes: &[u8],
+        minorversion: u32,
+        trailing: TrailingBytes,
+    ) -> Result<(Self, usize), DecodeError> {
+        let mut reader = Reader::new(bytes);
+        let event = Self::decode_avro_fields(&mut reader).map_err(|error| error.for_event(Self::EVENT_TYPE))?;
+        let skipped = reader.remaining();
+        if trailing == TrailingBytes::Refuse && minorversion <= Self::INFO.minor_version {
+            reader.finish().map_err(|error| error.for_event(Self::EVENT_TYPE))?;
+        }
+        Ok((event, skipped))
+    }
+
     /// The Avro schema, equal to the one the Python library generates for the event.
     fn avro_schema() -> Value {
         event_schema(Self::EVENT_TYPE, Self::DATA_SCHEMA)
@@ -178,8 +197,8 @@ pub struct EventCodec {
     /// Decodes Avro bytes to the `to_dict()` JSON shape.
     pub avro_to_json: fn(&[u8]) -> Result<Value, DecodeError>,
     /// Decodes Avro bytes received from the bus with the given `minorversion` to the
-    /// `to_dict()` JSON shape, as [`send_avro`](Self::send_avro) decodes them: the fields a
-    /// newer minor version appended are skipped.
+    /// `to_dict()` JSON shape, as [`send_avro`](Self::send_avro) decodes them by default: bytes
+    /// after the known fields (fields a newer producer appended) are skipped.
     pub received_avro_to_json: fn(&[u8], u32) -> Result<Value, DecodeError>,
     /// Encodes a payload given in the `to_dict()` JSON shape.
     pub json_to_avro: fn(Value) -> Result<Vec<u8>, JsonError>,
@@ -190,8 +209,8 @@ pub struct EventCodec {
     /// producer reads an event key; `None` if the path does not lead to a value.
     pub field_text_any: fn(&dyn Any, &str) -> Option<String>,
     /// Decodes Avro bytes and re-sends the event on its signal with the given metadata, as an
-    /// event bus consumer does.
-    pub send_avro: fn(EventsMetadata, &[u8]) -> Result<Responses, DeliveryError>,
+    /// event bus consumer does, treating bytes after the known fields as `TrailingBytes` says.
+    pub send_avro: fn(EventsMetadata, &[u8], TrailingBytes) -> Result<Resent, DeliveryError>,
     /// Connects a bound producer's receiver, typed for this event, to its signal under the
     /// given id; returns whether it was newly connected. Used by
     /// [`connect_producer`](crate::bus::connect_producer).
@@ -242,7 +261,7 @@ fn avro_to_json<T: AvroEvent>(bytes: &[u8]) -> Result<Value, DecodeError> {
 }
 
 fn received_avro_to_json<T: AvroEvent>(bytes: &[u8], minorversion: u32) -> Result<Value, DecodeError> {
-    T::from_avro_minor_version(bytes, minorversion).map(|event| event.to_json_value())
+    T::from_avro_received(bytes, minorversion, TrailingBytes::Skip).map(|(event, _)| event.to_json_value())
 }
 
 fn json_to_avro<T: AvroEvent>(value: Value) -> Result<Vec<u8>, JsonError> {

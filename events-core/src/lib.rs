@@ -85,6 +85,7 @@ pub mod keys;
 pub mod metadata;
 pub mod python_json;
 mod receiver;
+pub mod redact;
 pub mod registry;
 pub mod schema;
 mod signal;

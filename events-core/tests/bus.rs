@@ -537,6 +537,46 @@ fn undeliverable_messages_are_dead_lettered_with_the_reason_and_acknowledged() {
 }
 
 #[test]
+fn consuming_dead_letters_leaves_what_still_fails_where_it_is_instead_of_dead_lettering_it_again() {
+    let bus = InMemoryBus::new();
+    let undeliverable = BusMessage::new(
+        EventsMetadata::new("com.example.learning.run.nonexistent.v1"),
+        Vec::new(),
+    );
+    bus.send("runs", &undeliverable).unwrap();
+    let mut first = Consumer::new(bus.consumer("runs", "lms", "c1", StartFrom::Backlog), options());
+    assert_eq!(first.poll().unwrap(), 1);
+    assert_eq!(bus.dead_letters("runs").len(), 1);
+
+    let outcomes = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&outcomes);
+    let mut replayer = Consumer::new(
+        bus.consumer("runs-dead-letter", "replay", "r1", StartFrom::Backlog),
+        options(),
+    )
+    .observe(move |handled| sink.lock().unwrap().push(handled.outcome.clone()));
+    assert_eq!(replayer.poll().unwrap(), 1);
+    match &outcomes.lock().unwrap()[0] {
+        Outcome::LeftPending(reason) => assert!(
+            reason.ends_with("left where it is: these are dead letters already"),
+            "{reason}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        bus.len("runs-dead-letter-dead-letter"),
+        0,
+        "no dead letters of dead letters"
+    );
+    assert_eq!(
+        bus.pending("runs-dead-letter", "replay").len(),
+        1,
+        "kept, unacknowledged"
+    );
+    assert_eq!(replayer.stats().broker_errors, 0);
+}
+
+#[test]
 fn the_consecutive_error_limit_stops_the_consumer() {
     let bus = InMemoryBus::new();
     // No payload at all: undecodable.
@@ -667,6 +707,69 @@ fn fields_appended_by_a_newer_minor_version_are_skipped_only_for_newer_messages(
 }
 
 run_event!(Versioned, "com.example.learning.run.versioned.v1");
+run_event!(Appended, "com.example.learning.run.appended.v1");
+
+/// The payload of `run` with a string field appended after the known ones, as a newer producer
+/// writes it when it adds an optional field without raising `minorversion`.
+fn appended_payload(id: &str) -> Vec<u8> {
+    let mut data = Appended::new(run(id)).to_avro();
+    data.extend_from_slice(&[0x06, b'n', b'e', b'w']);
+    data
+}
+
+#[test]
+fn bytes_after_the_known_fields_are_skipped_by_default_with_a_count() {
+    let bus = InMemoryBus::new();
+    let message = BusMessage::new(
+        EventsMetadata::new("com.example.learning.run.appended.v1"),
+        appended_payload("r1"),
+    );
+    bus.send("runs", &message).unwrap();
+    let events = isolate_events().enable(&RUN_APPENDED).start();
+    let skipped = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&skipped);
+    let mut consumer = Consumer::new(bus.consumer("runs", "lms", "c1", StartFrom::Backlog), options())
+        .observe(move |handled| sink.lock().unwrap().push(handled.unknown_bytes));
+    assert_eq!(consumer.poll().unwrap(), 1);
+    let stats = consumer.stats();
+    assert_eq!((stats.delivered, stats.unknown_fields_skipped), (1, 1));
+    assert_eq!(*skipped.lock().unwrap(), [4]);
+    assert_eq!(events.sent::<Appended>()[0].data().run().run_id(), "r1");
+}
+
+#[test]
+fn the_strict_option_dead_letters_bytes_after_the_known_fields_unless_the_minor_version_is_newer() {
+    let bus = InMemoryBus::new();
+    let same = BusMessage::new(
+        EventsMetadata::new("com.example.learning.run.appended.v1"),
+        appended_payload("same"),
+    );
+    let mut newer = same.clone();
+    newer.metadata = newer.metadata.with_minorversion(1);
+    bus.send("runs", &same).unwrap();
+    bus.send("runs", &newer).unwrap();
+    let _events = isolate_events().enable(&RUN_APPENDED).start();
+    let mut consumer = Consumer::new(
+        bus.consumer("runs", "lms", "c1", StartFrom::Backlog),
+        ConsumerOptions {
+            trailing_bytes: events_core::bus::TrailingBytes::Refuse,
+            ..options()
+        },
+    );
+    assert_eq!(consumer.poll().unwrap(), 2);
+    let stats = consumer.stats();
+    assert_eq!(
+        (stats.delivered, stats.dead_lettered, stats.unknown_fields_skipped),
+        (1, 1, 1)
+    );
+    let dead = bus.dead_letters("runs");
+    assert_eq!(dead[0].message, same);
+    assert!(
+        dead[0].reason.contains("com.example.learning.run.appended.v1"),
+        "{}",
+        dead[0].reason
+    );
+}
 
 #[test]
 fn payload_times_keep_the_wire_precision_so_round_trips_are_exact() {

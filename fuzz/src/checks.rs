@@ -13,7 +13,7 @@ use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
 
 use events_bus_redis::{EntryId, StreamEntry, from_fields, to_fields};
-use events_core::bus::{ConfigError, ProducerConfig, ProducerConfigLayer};
+use events_core::bus::{ConfigError, ProducerConfig, ProducerConfigLayer, TrailingBytes};
 use events_core::chrono::{DateTime, Datelike, Utc};
 use events_core::datetime::{IsoFormat, parse_isoformat, to_isoformat};
 use events_core::keys::{
@@ -130,9 +130,10 @@ pub(crate) fn selector_of(event_type: &str) -> Option<u8> {
 }
 
 impl Target {
-    /// Decodes `bytes` as the event bus consumer does and re-encodes the decoded payload as the
-    /// producer does. `newer`: the bytes claim a newer minor version of the event, so bytes left
-    /// after the payload are skipped rather than refused.
+    /// Decodes `bytes` as a strict event bus consumer does (`TrailingBytes::Refuse`) and
+    /// re-encodes the decoded payload as the producer does. `newer`: the bytes claim a newer
+    /// minor version of the event, so bytes left after the payload are skipped rather than
+    /// refused.
     pub(crate) fn reencode(&self, bytes: &[u8], newer: bool) -> Result<Vec<u8>, String> {
         let metadata = if newer {
             self.metadata.clone().with_minorversion(self.info.minor_version + 1)
@@ -140,8 +141,9 @@ impl Target {
             self.metadata.clone()
         };
         REENCODED.with(|slot| slot.borrow_mut().take());
-        let responses = (self.codec.send_avro)(metadata, bytes).map_err(|error| error.to_string())?;
-        let failure = responses.failures().next();
+        let resent =
+            (self.codec.send_avro)(metadata, bytes, TrailingBytes::Refuse).map_err(|error| error.to_string())?;
+        let failure = resent.responses.failures().next();
         assert!(
             failure.is_none(),
             "{}: the re-encoding receiver failed: {failure:?}",

@@ -12,7 +12,7 @@ use std::fmt;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::config::dead_letter_topic;
+use super::config::{DEAD_LETTER_SUFFIX, dead_letter_topic};
 use super::consumer::{ConsumerBackend, Delivery, StartFrom};
 use super::message::BusMessage;
 use super::producer::{EventBusProducer, ProduceError};
@@ -417,6 +417,11 @@ impl ConsumerBackend for InMemoryConsumer {
                 .append(&dead_letter_topic(&self.topic), message.clone(), Some(note));
         }
         Ok(())
+    }
+
+    /// A dead-letter topic keeps no dead letters of its own.
+    fn keeps_dead_letters(&self) -> bool {
+        !self.topic.ends_with(DEAD_LETTER_SUFFIX)
     }
 
     fn leave_pending(&mut self, token: &Offset) {

@@ -75,7 +75,7 @@ pub(crate) use consumer::resend;
 pub use consumer::{AsyncConsumer, AsyncConsumerBackend, OnBlockingPool};
 pub use consumer::{
     Consumer, ConsumerBackend, ConsumerError, ConsumerOptions, ConsumerStats, Delivery, DeliveryError, Handled,
-    Interrupt, Outcome, ShutdownHandle, StartFrom, Unreadable, deliver,
+    Interrupt, Outcome, Resent, ShutdownHandle, StartFrom, TrailingBytes, Unreadable, deliver, deliver_with,
 };
 pub use memory::{DeadLetter, InMemoryBus, InMemoryConsumer, Offset};
 pub use message::BusMessage;

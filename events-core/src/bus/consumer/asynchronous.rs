@@ -41,6 +41,11 @@ pub trait AsyncConsumerBackend: Send {
         reason: &str,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send;
 
+    /// See [`ConsumerBackend::keeps_dead_letters`].
+    fn keeps_dead_letters(&self) -> bool {
+        true
+    }
+
     /// See [`ConsumerBackend::leave_pending`].
     fn leave_pending(&mut self, token: &Self::Token) -> impl Future<Output = ()> + Send;
 
@@ -77,6 +82,7 @@ pub struct OnBlockingPool<B: ConsumerBackend> {
     backend: Arc<Mutex<B>>,
     description: String,
     interrupter: Option<Interrupt>,
+    keeps_dead_letters: bool,
     acks: Vec<B::Token>,
 }
 
@@ -90,6 +96,7 @@ where
         OnBlockingPool {
             description: backend.describe(),
             interrupter: backend.interrupter(),
+            keeps_dead_letters: backend.keeps_dead_letters(),
             backend: Arc::new(Mutex::new(backend)),
             acks: Vec::new(),
         }
@@ -144,6 +151,10 @@ where
         let reason = reason.to_owned();
         self.on_pool(move |backend| backend.dead_letter(&delivery, &reason))
             .await
+    }
+
+    fn keeps_dead_letters(&self) -> bool {
+        self.keeps_dead_letters
     }
 
     async fn leave_pending(&mut self, token: &B::Token) {
@@ -304,7 +315,7 @@ impl<B: AsyncConsumerBackend> AsyncConsumer<B> {
     }
 
     async fn handle(&mut self, delivery: Delivery<B::Token>) -> Result<(), ConsumerError<B::Error>> {
-        let mut outcome = self.machine.judge(&delivery.message);
+        let mut outcome = self.machine.judge(&delivery.message, self.backend.keeps_dead_letters());
         if let Outcome::DeadLettered(reason) = outcome {
             let written = self.backend.dead_letter(&delivery, &reason).await;
             outcome = self
@@ -320,7 +331,7 @@ impl<B: AsyncConsumerBackend> AsyncConsumer<B> {
             }
         }
         self.machine
-            .finish(&delivery, &outcome)
+            .finish(|| self.backend.describe(), &delivery, &outcome)
             .map_err(|reached| self.too_many(reached))
     }
 

@@ -68,6 +68,14 @@ pub trait ConsumerBackend {
     /// dead-letter stream or topic); the consumer acknowledges it afterwards.
     fn dead_letter(&mut self, delivery: &Delivery<Self::Token>, reason: &str) -> Result<(), Self::Error>;
 
+    /// Whether undeliverable deliveries can be recorded by [`dead_letter`](Self::dead_letter).
+    /// A backend reading dead letters themselves (a `…-dead-letter` stream) answers `false`:
+    /// what it cannot deliver is left unacknowledged, where it is, instead of being copied to a
+    /// dead-letter stream of dead letters.
+    fn keeps_dead_letters(&self) -> bool {
+        true
+    }
+
     /// Gives up on a delivery that can be neither delivered nor dead-lettered, without
     /// acknowledging it: the broker keeps it for a later run, and this run does not receive it
     /// again.

@@ -111,7 +111,7 @@ impl<B: ConsumerBackend> Consumer<B> {
     }
 
     fn handle(&mut self, delivery: Delivery<B::Token>) -> Result<(), ConsumerError<B::Error>> {
-        let mut outcome = self.machine.judge(&delivery.message);
+        let mut outcome = self.machine.judge(&delivery.message, self.backend.keeps_dead_letters());
         if let Outcome::DeadLettered(reason) = outcome {
             // Recorded before the ack: if the broker fails here the delivery stays
             // unacknowledged and comes again, rather than being acknowledged without a trace.
@@ -129,7 +129,7 @@ impl<B: ConsumerBackend> Consumer<B> {
                 .map_err(|source| self.broker_error(source))?,
         }
         self.machine
-            .finish(&delivery, &outcome)
+            .finish(|| self.backend.describe(), &delivery, &outcome)
             .map_err(|reached| self.too_many(reached))
     }
 

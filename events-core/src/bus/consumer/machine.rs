@@ -11,7 +11,7 @@ use crate::receiver::{ReceiverError, Responses};
 
 use super::backend::{Delivery, Interrupt, Unreadable};
 use super::report::{ConsumerError, ConsumerOptions, ConsumerStats, Handled, Outcome};
-use super::resend::deliver;
+use super::resend::deliver_with;
 use super::shutdown::ShutdownHandle;
 
 pub(crate) type Observer = Box<dyn FnMut(&Handled<'_>) + Send>;
@@ -26,6 +26,8 @@ pub(crate) struct Machine {
     backoff: Duration,
     /// The delivery whose dead-letter write failed last, and how many times in a row.
     dead_letter_failures: Option<(String, u32)>,
+    /// Bytes skipped after the known fields of the delivery being handled.
+    unknown_bytes: usize,
 }
 
 /// The error limit was reached; the consumer stops.
@@ -69,6 +71,7 @@ impl Machine {
             observer: None,
             consecutive_errors: 0,
             dead_letter_failures: None,
+            unknown_bytes: 0,
         }
     }
 
@@ -100,11 +103,7 @@ impl Machine {
             }
             Err(error) => match self.dead_letter_failed(&delivery.token.to_string(), &reason, &error) {
                 DeadLetterFailed::Retry => Err(error),
-                DeadLetterFailed::GiveUp(reason) => {
-                    tracing::error!(%consumer, position = %delivery.token, event_id = %event_id(delivery), %reason,
-                        "event left unacknowledged: it can be neither delivered nor dead-lettered");
-                    Ok(Outcome::LeftPending(reason))
-                }
+                DeadLetterFailed::GiveUp(reason) => Ok(Outcome::LeftPending(reason)),
             },
         }
     }
@@ -113,15 +112,24 @@ impl Machine {
     /// the error limit); an error when the limit is reached.
     pub(crate) fn finish<T: fmt::Display>(
         &mut self,
+        consumer: impl FnOnce() -> String,
         delivery: &Delivery<T>,
         outcome: &Outcome,
     ) -> Result<(), LimitReached> {
+        if let Outcome::LeftPending(reason) = outcome {
+            tracing::error!(consumer = %consumer(), position = %delivery.token, event_id = %event_id(delivery), %reason,
+                "event left unacknowledged: it can be neither delivered nor dead-lettered");
+        }
         let settled = self.settle(outcome);
+        if self.unknown_bytes > 0 && *outcome == Outcome::Delivered {
+            self.stats.unknown_fields_skipped += 1;
+        }
         if let Some(observer) = &mut self.observer {
             observer(&Handled {
                 position: &delivery.token,
                 message: delivery.message.as_ref().ok(),
                 outcome,
+                unknown_bytes: self.unknown_bytes,
             });
         }
         settled
@@ -161,14 +169,35 @@ impl Machine {
     }
 
     /// Decodes the message and re-sends it on its signal: `Delivered` when every receiver
-    /// succeeded, otherwise the reason to dead-letter it. A panicking receiver is caught and
-    /// counted as a failure, so that one bad receiver cannot stop consumption.
-    pub(crate) fn judge(&self, message: &Result<BusMessage, Unreadable>) -> Outcome {
+    /// succeeded, otherwise the reason to dead-letter it, or, where there are no dead letters
+    /// (`keeps_dead_letters` false), to leave it unacknowledged. A panicking receiver is caught
+    /// and counted as a failure, so that one bad receiver cannot stop consumption.
+    pub(crate) fn judge(&mut self, message: &Result<BusMessage, Unreadable>, keeps_dead_letters: bool) -> Outcome {
+        self.unknown_bytes = 0;
+        match self.verdict(message) {
+            Outcome::DeadLettered(reason) if !keeps_dead_letters => {
+                Outcome::LeftPending(format!("{reason}; left where it is: these are dead letters already"))
+            }
+            outcome => outcome,
+        }
+    }
+
+    fn verdict(&mut self, message: &Result<BusMessage, Unreadable>) -> Outcome {
+        let trailing = self.options.trailing_bytes;
         match message {
             Err(unreadable) => Outcome::DeadLettered(unreadable.to_string()),
-            Ok(message) => match catch_unwind(AssertUnwindSafe(|| deliver(message))) {
-                Ok(Ok(responses)) if responses.all_ok() => Outcome::Delivered,
-                Ok(Ok(responses)) => Outcome::DeadLettered(receiver_failures(&responses)),
+            Ok(message) => match catch_unwind(AssertUnwindSafe(|| deliver_with(message, trailing))) {
+                Ok(Ok(resent)) => {
+                    if resent.skipped_bytes > 0 {
+                        self.unknown_bytes = resent.skipped_bytes;
+                        warn_unknown_fields(message, resent.skipped_bytes);
+                    }
+                    if resent.responses.all_ok() {
+                        Outcome::Delivered
+                    } else {
+                        Outcome::DeadLettered(receiver_failures(&resent.responses))
+                    }
+                }
                 Ok(Err(error)) => Outcome::DeadLettered(error.to_string()),
                 Err(panic) => {
                     Outcome::DeadLettered(format!("a receiver panicked: {}", ReceiverError::from_panic(panic)))
@@ -258,6 +287,22 @@ fn event_id<T>(delivery: &Delivery<T>) -> String {
         .as_ref()
         .map(|message| message.metadata.id().to_string())
         .unwrap_or_default()
+}
+
+/// Fields a newer minor version appended are expected; bytes after a payload of the same minor
+/// version are a producer that appended fields without raising it, which deserves a warning.
+fn warn_unknown_fields(message: &BusMessage, skipped: usize) {
+    let metadata = &message.metadata;
+    let newer = crate::registry::get_signal_by_type(metadata.event_type())
+        .is_ok_and(|signal| metadata.minorversion() > signal.info().minor_version);
+    if newer {
+        tracing::debug!(event_type = metadata.event_type(), event_id = %metadata.id(),
+            minorversion = metadata.minorversion(), skipped, "skipped the fields of a newer minor version");
+    } else {
+        tracing::warn!(event_type = metadata.event_type(), event_id = %metadata.id(),
+            minorversion = metadata.minorversion(), skipped,
+            "skipped bytes after the known fields: a newer producer appended fields without raising minorversion?");
+    }
 }
 
 fn receiver_failures(responses: &Responses) -> String {

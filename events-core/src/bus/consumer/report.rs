@@ -25,6 +25,23 @@ pub struct ConsumerOptions {
     /// the consumer leaves it unacknowledged (so nothing is lost: the broker delivers it again
     /// when the consumer restarts) and goes on with the messages after it.
     pub dead_letter_attempts: u32,
+    /// What to do with bytes left after the payload's known fields when the message does not
+    /// come from a newer minor version: a newer producer that appended fields without raising
+    /// `minorversion`, as upstream does when it adds an optional field. Skipped by default,
+    /// with a warning and a count ([`ConsumerStats::unknown_fields_skipped`]).
+    pub trailing_bytes: TrailingBytes,
+}
+
+/// What a consumer does with bytes after the fields of a payload it knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TrailingBytes {
+    /// Skip them, as fastavro (which reads with the reader's schema) does; the event is
+    /// delivered with the fields this build knows. The default.
+    #[default]
+    Skip,
+    /// Refuse the message, unless its `minorversion` is newer than this build's: it is
+    /// dead-lettered with the reason.
+    Refuse,
 }
 
 impl Default for ConsumerOptions {
@@ -37,6 +54,7 @@ impl Default for ConsumerOptions {
             initial_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(5),
             dead_letter_attempts: 3,
+            trailing_bytes: TrailingBytes::Skip,
         }
     }
 }
@@ -62,6 +80,9 @@ pub struct Handled<'a> {
     pub message: Option<&'a BusMessage>,
     /// What happened.
     pub outcome: &'a Outcome,
+    /// How many bytes after the payload's known fields were skipped (fields a newer producer
+    /// appended); 0 for most deliveries.
+    pub unknown_bytes: usize,
 }
 
 impl fmt::Debug for Handled<'_> {
@@ -70,6 +91,7 @@ impl fmt::Debug for Handled<'_> {
             .field("position", &format_args!("{}", self.position))
             .field("message", &self.message)
             .field("outcome", self.outcome)
+            .field("unknown_bytes", &self.unknown_bytes)
             .finish()
     }
 }
@@ -86,6 +108,9 @@ pub struct ConsumerStats {
     pub left_pending: u64,
     /// Broker errors met (each followed by a retry).
     pub broker_errors: u64,
+    /// Deliveries whose payload ended with bytes this build does not know (fields appended by
+    /// a newer producer), skipped; counted among the delivered.
+    pub unknown_fields_skipped: u64,
 }
 
 impl ConsumerStats {

@@ -8,28 +8,55 @@ use crate::registry;
 
 use crate::bus::message::BusMessage;
 
+use super::report::TrailingBytes;
+
 /// Re-sends an event received from the bus on its signal, with the metadata it was produced
 /// with; receivers see it as coming from the bus, and bound producers do not publish it again.
 ///
-/// A payload from a newer minor version of the event may carry fields appended after the ones
-/// this build knows; those are skipped.
+/// A payload may carry fields appended after the ones this build knows, by a newer producer
+/// (with a higher `minorversion`, or without raising it, as upstream adds optional fields);
+/// those bytes are skipped. See [`deliver_with`] to refuse them instead.
 pub fn deliver(message: &BusMessage) -> Result<Responses, DeliveryError> {
+    deliver_with(message, TrailingBytes::Skip).map(|resent| resent.responses)
+}
+
+/// Like [`deliver`], treating bytes after the known fields as `trailing` says, and telling how
+/// many were skipped.
+pub fn deliver_with(message: &BusMessage, trailing: TrailingBytes) -> Result<Resent, DeliveryError> {
     let signal = registry::get_signal_by_type(message.metadata.event_type())?;
     let info = signal.info();
     let codec = info.codec.ok_or(DeliveryError::NotSerializable {
         event_type: info.event_type,
         reason: info.unserializable.unwrap_or("it has no codec"),
     })?;
-    (codec.send_avro)(message.metadata.clone(), &message.data)
+    (codec.send_avro)(message.metadata.clone(), &message.data, trailing)
+}
+
+/// An event re-sent from the bus.
+#[derive(Debug)]
+pub struct Resent {
+    /// The receivers' responses.
+    pub responses: Responses,
+    /// How many bytes followed the fields this build knows, skipped.
+    pub skipped_bytes: usize,
 }
 
 /// Decodes `bytes` as a `T` and sends it on `T`'s signal with `metadata`: the typed step of
-/// [`deliver`], reached through the event's [`EventCodec`](crate::EventCodec).
-pub(crate) fn resend<T: AvroEvent>(metadata: EventsMetadata, bytes: &[u8]) -> Result<Responses, DeliveryError> {
-    let event = T::from_avro_minor_version(bytes, metadata.minorversion()).map_err(DeliveryError::Decode)?;
-    T::signal()
+/// [`deliver_with`], reached through the event's [`EventCodec`](crate::EventCodec).
+pub(crate) fn resend<T: AvroEvent>(
+    metadata: EventsMetadata,
+    bytes: &[u8],
+    trailing: TrailingBytes,
+) -> Result<Resent, DeliveryError> {
+    let (event, skipped_bytes) =
+        T::from_avro_received(bytes, metadata.minorversion(), trailing).map_err(DeliveryError::Decode)?;
+    let responses = T::signal()
         .send_event_with_custom_metadata(metadata, event)
-        .map_err(DeliveryError::Send)
+        .map_err(DeliveryError::Send)?;
+    Ok(Resent {
+        responses,
+        skipped_bytes,
+    })
 }
 
 /// Why an event received from the bus could not be delivered to its receivers.
