@@ -1,9 +1,10 @@
-//! One connection to Redis: a socket, the handshake, commands out and replies in; and the
-//! [`Link`] that opens it on first use and again after it broke.
+//! One connection to Redis: a socket (TCP, TLS over TCP, or Unix), the handshake, commands
+//! out and replies in; and the [`Link`] that opens it on first use and again after it broke.
 //!
 //! The `redis` crate parses the URL, encodes commands and provides the value and error types;
 //! the socket and the reply reader ([`crate::resp::Reader`]) are ours, because reading stream
-//! entries is the consumer's hot path (see the `resp` module).
+//! entries is the consumer's hot path (see the `resp` module). TLS is rustls over our own
+//! [`Transport`], so that its reads keep the whole-reply deadline.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
@@ -11,19 +12,22 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use redis::{Cmd, ConnectionAddr, ConnectionInfo, ErrorKind, RedisError, Value};
+use rustls::{ClientConnection, StreamOwned};
 
 use crate::error::breaks_connection;
 use crate::options::RedisOptions;
 use crate::resp::Reader;
+use crate::tls::{Phase, TlsSettings};
 
-enum Socket {
+/// The operating system's socket under a connection.
+enum Stream {
     Tcp(TcpStream),
     #[cfg(unix)]
     Unix(std::os::unix::net::UnixStream),
 }
 
-impl Socket {
-    fn connect(info: &ConnectionInfo, timeout: Duration) -> Result<Socket, RedisError> {
+impl Stream {
+    fn connect(info: &ConnectionInfo, timeout: Duration) -> Result<Stream, RedisError> {
         match info.addr() {
             ConnectionAddr::Tcp(host, port) => {
                 let mut last_error = io::Error::new(io::ErrorKind::NotFound, format!("{host} has no address"));
@@ -31,7 +35,7 @@ impl Socket {
                     match TcpStream::connect_timeout(&address, timeout) {
                         Ok(stream) => {
                             stream.set_nodelay(true)?;
-                            return Ok(Socket::Tcp(stream));
+                            return Ok(Stream::Tcp(stream));
                         }
                         Err(error) => last_error = error,
                     }
@@ -39,65 +43,114 @@ impl Socket {
                 Err(last_error.into())
             }
             #[cfg(unix)]
-            ConnectionAddr::Unix(path) => Ok(Socket::Unix(std::os::unix::net::UnixStream::connect(path)?)),
+            ConnectionAddr::Unix(path) => Ok(Stream::Unix(std::os::unix::net::UnixStream::connect(path)?)),
+            // `RedisOptions` parses `rediss://` as `redis://` and keeps TLS to itself, so the
+            // redis crate's TLS address never reaches here.
             _ => Err(RedisError::from((
                 ErrorKind::InvalidClientConfig,
                 "unsupported connection",
-                "TLS (rediss://) is not supported".to_owned(),
+                "this kind of address is not supported".to_owned(),
             ))),
         }
     }
 
     fn set_read_timeout(&self, timeout: Duration) -> io::Result<()> {
         match self {
-            Socket::Tcp(stream) => stream.set_read_timeout(Some(timeout)),
+            Stream::Tcp(stream) => stream.set_read_timeout(Some(timeout)),
             #[cfg(unix)]
-            Socket::Unix(stream) => stream.set_read_timeout(Some(timeout)),
+            Stream::Unix(stream) => stream.set_read_timeout(Some(timeout)),
         }
-    }
-
-    fn try_clone(&self) -> io::Result<Socket> {
-        match self {
-            Socket::Tcp(stream) => stream.try_clone().map(Socket::Tcp),
-            #[cfg(unix)]
-            Socket::Unix(stream) => stream.try_clone().map(Socket::Unix),
-        }
-    }
-
-    /// Ends the connection for both sides: a read blocked on it (in another thread) returns.
-    fn shutdown(&self) {
-        let _ = match self {
-            Socket::Tcp(stream) => stream.shutdown(Shutdown::Both),
-            #[cfg(unix)]
-            Socket::Unix(stream) => stream.shutdown(Shutdown::Both),
-        };
     }
 
     fn set_write_timeout(&self, timeout: Duration) -> io::Result<()> {
         match self {
-            Socket::Tcp(stream) => stream.set_write_timeout(Some(timeout)),
+            Stream::Tcp(stream) => stream.set_write_timeout(Some(timeout)),
             #[cfg(unix)]
-            Socket::Unix(stream) => stream.set_write_timeout(Some(timeout)),
+            Stream::Unix(stream) => stream.set_write_timeout(Some(timeout)),
         }
+    }
+
+    fn try_clone(&self) -> io::Result<Stream> {
+        match self {
+            Stream::Tcp(stream) => stream.try_clone().map(Stream::Tcp),
+            #[cfg(unix)]
+            Stream::Unix(stream) => stream.try_clone().map(Stream::Unix),
+        }
+    }
+
+    /// Ends the connection for both sides: a read blocked on it (in another thread, through a
+    /// clone, with or without TLS on top) returns.
+    fn shutdown(&self) {
+        let _ = match self {
+            Stream::Tcp(stream) => stream.shutdown(Shutdown::Both),
+            #[cfg(unix)]
+            Stream::Unix(stream) => stream.shutdown(Shutdown::Both),
+        };
     }
 }
 
-impl Read for Socket {
+/// How far the socket's read timeout may be from the time left before a deadline before it is
+/// set again: setting it is a system call, made only when a reply is slow.
+const TIMEOUT_SLACK: Duration = Duration::from_millis(10);
+
+/// The socket as a byte stream whose reads end by a deadline: each read waits at most the time
+/// left, so that a server that trickles bytes cannot hold the caller past it. TLS reads through
+/// it too, so the deadline holds for a whole reply however many records (and socket reads) it
+/// takes. Writes wait at most the socket's write timeout each.
+struct Transport {
+    stream: Stream,
+    read_deadline: Instant,
+    /// The read timeout the socket has now.
+    read_timeout: Duration,
+}
+
+impl Transport {
+    fn new(stream: Stream, timeout: Duration) -> io::Result<Self> {
+        stream.set_read_timeout(timeout)?;
+        stream.set_write_timeout(timeout)?;
+        Ok(Transport {
+            stream,
+            read_deadline: Instant::now() + timeout,
+            read_timeout: timeout,
+        })
+    }
+}
+
+impl Read for Transport {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Socket::Tcp(stream) => stream.read(out),
+        let left = self.read_deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(read_timed_out());
+        }
+        if left.abs_diff(self.read_timeout) > TIMEOUT_SLACK {
+            self.stream.set_read_timeout(left)?;
+            self.read_timeout = left;
+        }
+        let read = match &mut self.stream {
+            Stream::Tcp(stream) => stream.read(out),
             #[cfg(unix)]
-            Socket::Unix(stream) => stream.read(out),
+            Stream::Unix(stream) => stream.read(out),
+        };
+        match read {
+            // The socket's timeout is the time left: the deadline has passed.
+            Err(error) if is_timeout(&error) => Err(read_timed_out()),
+            other => other,
         }
     }
 }
 
-impl Write for Socket {
+impl Write for Transport {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        match self {
-            Socket::Tcp(stream) => stream.write(bytes),
+        let written = match &mut self.stream {
+            Stream::Tcp(stream) => stream.write(bytes),
             #[cfg(unix)]
-            Socket::Unix(stream) => stream.write(bytes),
+            Stream::Unix(stream) => stream.write(bytes),
+        };
+        match written {
+            // A timed-out write is final: as `TimedOut` rather than `WouldBlock`, rustls gives
+            // up on it instead of waiting to read in its place.
+            Err(error) if is_timeout(&error) => Err(write_timed_out()),
+            other => other,
         }
     }
 
@@ -106,41 +159,104 @@ impl Write for Socket {
     }
 }
 
-/// How far the socket's read timeout may be from the time left before a deadline before it is
-/// set again: setting it is a system call, made only when a reply is slow.
-const TIMEOUT_SLACK: Duration = Duration::from_millis(10);
-
-/// The socket as a source for one reply, which must arrive whole before `deadline`: each read
-/// waits at most the time left, so a server that trickles bytes cannot hold the caller longer.
-struct Deadline<'a> {
-    socket: &'a mut Socket,
-    deadline: Instant,
-    /// The read timeout the socket has now.
-    socket_timeout: &'a mut Duration,
+/// Whether `error` is a socket timeout (`SO_RCVTIMEO`/`SO_SNDTIMEO` report `EAGAIN`).
+fn is_timeout(error: &io::Error) -> bool {
+    matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
 }
 
-impl Read for Deadline<'_> {
+fn read_timed_out() -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, "the reply did not arrive whole in time")
+}
+
+fn write_timed_out() -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, "the server did not take the command in time")
+}
+
+/// A connection's byte stream: plain, or TLS on top of the transport.
+enum Socket {
+    Plain(Transport),
+    /// Boxed: a TLS connection's state is a few kilobytes.
+    Tls {
+        stream: Box<StreamOwned<ClientConnection, Transport>>,
+        /// For explaining TLS errors.
+        settings: TlsSettings,
+    },
+}
+
+impl Socket {
+    /// Connects to the address of `options`, with TLS for a `rediss://` URL: connecting, and
+    /// the TLS handshake after it, each within the connect timeout.
+    fn connect(options: &RedisOptions) -> Result<Socket, RedisError> {
+        let timeout = options.get_connect_timeout();
+        let stream = Stream::connect(options.client().get_connection_info(), timeout)?;
+        let transport = Transport::new(stream, timeout)?;
+        match options.tls() {
+            None => Ok(Socket::Plain(transport)),
+            Some(settings) => Ok(Socket::Tls {
+                stream: Box::new(settings.handshake(transport)?),
+                settings: settings.clone(),
+            }),
+        }
+    }
+
+    fn transport(&self) -> &Transport {
+        match self {
+            Socket::Plain(transport) => transport,
+            Socket::Tls { stream, .. } => stream.get_ref(),
+        }
+    }
+
+    fn transport_mut(&mut self) -> &mut Transport {
+        match self {
+            Socket::Plain(transport) => transport,
+            Socket::Tls { stream, .. } => stream.get_mut(),
+        }
+    }
+
+    /// Reads from now on end at `deadline`.
+    fn set_read_deadline(&mut self, deadline: Instant) {
+        self.transport_mut().read_deadline = deadline;
+    }
+
+    fn set_write_timeout(&self, timeout: Duration) -> io::Result<()> {
+        self.transport().stream.set_write_timeout(timeout)
+    }
+
+    /// A handle on the operating system's socket, for [`Interrupter`].
+    fn try_clone_stream(&self) -> io::Result<Stream> {
+        self.transport().stream.try_clone()
+    }
+}
+
+impl Read for Socket {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let left = self.deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(timed_out());
-        }
-        if left.abs_diff(*self.socket_timeout) > TIMEOUT_SLACK {
-            self.socket.set_read_timeout(left)?;
-            *self.socket_timeout = left;
-        }
-        match self.socket.read(out) {
-            // The socket's timeout is the time left: the deadline has passed.
-            Err(error) if matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
-                Err(timed_out())
-            }
-            other => other,
+        match self {
+            Socket::Plain(transport) => transport.read(out),
+            Socket::Tls { stream, settings } => stream
+                .read(out)
+                .map_err(|error| settings.explain(error, Phase::Session)),
         }
     }
 }
 
-fn timed_out() -> io::Error {
-    io::Error::new(io::ErrorKind::TimedOut, "the reply did not arrive whole in time")
+impl Write for Socket {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        match self {
+            Socket::Plain(transport) => transport.write(bytes),
+            Socket::Tls { stream, settings } => stream
+                .write(bytes)
+                .map_err(|error| settings.explain(error, Phase::Session)),
+        }
+    }
+
+    /// Sends what TLS still holds: a TLS write may leave encrypted bytes behind (and its
+    /// errors are only reported here).
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Socket::Plain(transport) => transport.flush(),
+            Socket::Tls { stream, settings } => stream.flush().map_err(|error| settings.explain(error, Phase::Session)),
+        }
+    }
 }
 
 /// An open connection, speaking RESP2.
@@ -149,27 +265,26 @@ pub(crate) struct Connection {
     reader: Reader,
     /// How long a reply may take to arrive whole.
     reply_timeout: Duration,
-    /// The socket's read timeout: the reply timeout, or less when a reply was slow.
-    socket_timeout: Duration,
+    /// How long writing a command may take: also the limit on what TLS reads while writing.
+    write_timeout: Duration,
 }
 
 impl Connection {
-    /// Connects, authenticates and selects the database within `options`' connect timeout;
-    /// replies are then awaited for at most its I/O timeout.
+    /// Connects (with the TLS handshake of a `rediss://` URL), authenticates and selects the
+    /// database, each step within `options`' connect timeout; replies are then awaited for at
+    /// most its I/O timeout.
     fn open(options: &RedisOptions) -> Result<Self, RedisError> {
-        let info = options.client().get_connection_info();
         let connect_timeout = options.get_connect_timeout();
-        let socket = Socket::connect(info, connect_timeout)?;
-        socket.set_read_timeout(connect_timeout)?;
-        socket.set_write_timeout(connect_timeout)?;
         let mut connection = Connection {
-            socket,
+            socket: Socket::connect(options)?,
             reader: Reader::new(options.get_max_reply_bytes()),
             reply_timeout: connect_timeout,
-            socket_timeout: connect_timeout,
+            write_timeout: connect_timeout,
         };
-        let settings = info.redis_settings();
+        let settings = options.client().get_connection_info().redis_settings();
         if let Some(password) = settings.password() {
+            // `AUTH user password` for an ACL user (Redis 6 and later); `AUTH password` for the
+            // default user, which older servers understand too.
             let mut auth = redis::cmd("AUTH");
             if let Some(username) = settings.username() {
                 auth.arg(username);
@@ -180,6 +295,7 @@ impl Connection {
             connection.query_ok(redis::cmd("SELECT").arg(settings.db()), "SELECT")?;
         }
         connection.socket.set_write_timeout(options.get_io_timeout())?;
+        connection.write_timeout = options.get_io_timeout();
         connection.set_reply_timeout(options.get_io_timeout());
         Ok(connection)
     }
@@ -191,18 +307,18 @@ impl Connection {
 
     /// Writes encoded commands.
     pub(crate) fn send(&mut self, commands: &[u8]) -> Result<(), RedisError> {
-        self.socket.write_all(commands).map_err(RedisError::from)
+        // TLS may read while it writes (records the server sent meanwhile): within the time
+        // a write may take.
+        self.socket.set_read_deadline(Instant::now() + self.write_timeout);
+        self.socket.write_all(commands)?;
+        self.socket.flush().map_err(RedisError::from)
     }
 
     /// Reads one reply, which must arrive whole within the reply timeout; an error reply is a
     /// [`Value::ServerError`].
     pub(crate) fn receive(&mut self) -> Result<Value, RedisError> {
-        let mut source = Deadline {
-            socket: &mut self.socket,
-            deadline: Instant::now() + self.reply_timeout,
-            socket_timeout: &mut self.socket_timeout,
-        };
-        self.reader.read(&mut source)
+        self.socket.set_read_deadline(Instant::now() + self.reply_timeout);
+        self.reader.read(&mut self.socket)
     }
 
     /// Sends `command` and returns its reply as it is, an error reply as a
@@ -243,10 +359,11 @@ pub(crate) fn unexpected_reply(command: &str, expected: &str, found: &Value) -> 
     ))
 }
 
-/// Interrupts whatever a [`Link`] is waiting for, from another thread: the open connection is
-/// shut down, so that a blocked read returns at once with an error. Later calls connect again.
+/// Interrupts whatever a [`Link`] is waiting for, from another thread: the open connection's
+/// socket is shut down (under TLS too: the TLS layer's read of the socket returns), so that a
+/// blocked read returns at once with an error. Later calls connect again.
 #[derive(Clone, Default)]
-pub(crate) struct Interrupter(Arc<Mutex<Option<Socket>>>);
+pub(crate) struct Interrupter(Arc<Mutex<Option<Stream>>>);
 
 impl Interrupter {
     pub(crate) fn interrupt(&self) {
@@ -255,7 +372,7 @@ impl Interrupter {
         }
     }
 
-    fn watch(&self, socket: Option<Socket>) {
+    fn watch(&self, socket: Option<Stream>) {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = socket;
     }
 }
@@ -306,7 +423,7 @@ impl Link {
         if self.connection.is_none() {
             let connection = Connection::open(&self.options)?;
             // Without a clone, an interrupt cannot reach this connection; it still works.
-            self.interrupter.watch(connection.socket.try_clone().ok());
+            self.interrupter.watch(connection.socket.try_clone_stream().ok());
             self.connection = Some(connection);
             self.generation += 1;
             if self.generation > 1 {

@@ -15,6 +15,11 @@ pub enum RedisErrorKind {
     Server,
     /// Redis answered, but not in the shape the command promises.
     Reply,
+    /// TLS failed or cannot be set up: the server's certificate is not trusted or not valid
+    /// for the URL's host, the server refused the client certificate or requires one, or a
+    /// certificate or key file cannot be used. Unlike a [`Connection`](Self::Connection) error,
+    /// retrying does not help until the certificates or the settings change.
+    Tls,
 }
 
 impl fmt::Display for RedisErrorKind {
@@ -24,6 +29,7 @@ impl fmt::Display for RedisErrorKind {
             RedisErrorKind::Connection => "connection error",
             RedisErrorKind::Server => "server error",
             RedisErrorKind::Reply => "unexpected reply",
+            RedisErrorKind::Tls => "TLS error",
         })
     }
 }
@@ -63,6 +69,8 @@ impl RedisBusError {
     pub(crate) fn redis(context: String, error: redis::RedisError) -> Self {
         let kind = if error.code().is_some() {
             RedisErrorKind::Server
+        } else if crate::tls::is_tls_failure(&error) {
+            RedisErrorKind::Tls
         } else if is_connection_error(&error) {
             RedisErrorKind::Connection
         } else {
@@ -73,6 +81,16 @@ impl RedisBusError {
             context,
             detail: truncate(error.to_string()),
             source: Some(error),
+        }
+    }
+
+    /// A TLS setting that cannot be used; `context` names it, e.g. "TLS CA file `ca.pem`".
+    pub(crate) fn tls(context: String, detail: impl fmt::Display) -> Self {
+        RedisBusError {
+            kind: RedisErrorKind::Tls,
+            context,
+            detail: truncate(detail.to_string()),
+            source: None,
         }
     }
 

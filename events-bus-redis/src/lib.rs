@@ -19,8 +19,23 @@
 //! or exhaust its memory. The `redis`
 //! crate parses URLs, encodes commands and provides the value and error types; replies are read
 //! by this crate's own RESP reader, five times faster on stream entries than the `redis`
-//! crate's, which lets one consumer handle well over 100,000 events per second. Plain TCP and
-//! Unix sockets are supported, TLS (`rediss://`) is not.
+//! crate's, which lets one consumer handle well over 100,000 events per second.
+//!
+//! The URLs are those of `edx-event-bus-redis`:
+//!
+//! - `redis://[[user]:password@]host[:port][/db]`: plain TCP;
+//! - `rediss://[[user]:password@]host[:port][/db]`: TLS (rustls), the server verified against
+//!   the system's root certificates and the CA files given with
+//!   [`RedisOptions::tls_ca_file`], with a client certificate for mutual TLS from
+//!   [`RedisOptions::tls_client_cert`];
+//! - `unix:///path/to/socket[?db=N]`: a Unix socket.
+//!
+//! A user and a password authenticate with `AUTH user password` (a Redis 6+ ACL user), a
+//! password alone with `AUTH password`.
+//!
+//! [`RedisSettings::from_env`] reads the upstream `EVENT_BUS_REDIS_*` settings, and
+//! [`RedisAdmin`] answers an operator's questions (stream length, groups, pending entries, lag,
+//! dead letters) and replays or trims dead letters.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -63,6 +78,7 @@
 
 #![deny(missing_docs)]
 
+mod admin;
 mod connection;
 mod entry;
 mod entry_id;
@@ -76,7 +92,12 @@ mod resp;
 pub mod settings;
 mod stream;
 pub mod testing;
+mod tls;
 
+pub use admin::{
+    ConsumerStatus, DEAD_LETTER_FIELDS, DeadLetter, GroupStatus, RedisAdmin, Replay, ReplayError, ReplayFailure,
+    ReplayReport, ReplayedEntry, StreamStatus,
+};
 pub use entry::{DATA_FIELD, EntryError, HEADER_FIELDS, StreamEntry, dead_letter_fields, from_fields, to_fields};
 pub use entry_id::{EntryId, InvalidEntryId};
 pub use error::{RedisBusError, RedisErrorKind};

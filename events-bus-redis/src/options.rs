@@ -1,17 +1,20 @@
-//! Where Redis is and how long to wait for it.
+//! Where Redis is, how to reach it (TLS, credentials) and how long to wait for it.
 
 use std::fmt;
+use std::path::Path;
 use std::time::Duration;
 
 use redis::ConnectionAddr;
 
 use crate::error::RedisBusError;
+use crate::tls::TlsSettings;
 
-/// The Redis server to use and the time limits of every call to it: the Rust form of
-/// `EVENT_BUS_REDIS_CONNECTION_URL`.
+/// The Redis server to use, how to reach it, and the time limits of every call to it: the Rust
+/// form of `EVENT_BUS_REDIS_CONNECTION_URL`.
 ///
 /// Every operation of the producer and the consumer backend is bounded: connecting over TCP
-/// waits at most [`connect_timeout`](Self::connect_timeout) (a Unix socket connects at once or
+/// (with the TLS handshake of a `rediss://` URL) waits at most
+/// [`connect_timeout`](Self::connect_timeout) (a Unix socket connects at once or
 /// fails, so it has no timeout), a command waits at most
 /// [`io_timeout`](Self::io_timeout) for its reply (a blocking read waits for its block time
 /// plus `io_timeout`), so a dead or hung server produces an error instead of hanging the
@@ -32,10 +35,40 @@ use crate::error::RedisBusError;
 /// assert_eq!(options.get_io_timeout(), Duration::from_secs(2));
 /// # Ok::<(), events_bus_redis::RedisBusError>(())
 /// ```
+///
+/// # TLS
+///
+/// A `rediss://` URL connects with TLS (rustls, TLS 1.2 or 1.3). The server's certificate must
+/// be valid for the URL's host (a name or an IP address) and be signed by one of the system's
+/// root certificates or by a certificate of a CA file given with
+/// [`tls_ca_file`](Self::tls_ca_file); certificates are always verified. A server that
+/// requires client certificates (`tls-auth-clients yes`) gets the one given with
+/// [`tls_client_cert`](Self::tls_client_cert). A user and password in the URL authenticate
+/// with `AUTH user password`, as for `redis://`.
+///
+/// ```
+/// # let dir = tempfile::tempdir()?;
+/// # let ca_file = dir.path().join("ca.pem");
+/// # let cert = rcgen::generate_simple_self_signed(["redis.internal".to_owned()])?;
+/// # std::fs::write(&ca_file, cert.cert.pem())?;
+/// use events_bus_redis::{RedisErrorKind, RedisOptions};
+///
+/// let options = RedisOptions::new("rediss://events:secret@redis.internal:6380/0")?.tls_ca_file(&ca_file)?;
+/// assert!(options.uses_tls());
+/// assert_eq!(options.address(), "rediss://redis.internal:6380/0");
+///
+/// // A file that holds no certificate is an error that names it.
+/// let error = RedisOptions::new("rediss://redis.internal:6380/0")?.tls_ca_file("Cargo.toml").unwrap_err();
+/// assert_eq!(error.kind(), RedisErrorKind::Tls);
+/// assert!(error.to_string().starts_with("TLS CA file `Cargo.toml`: holds no PEM certificate"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct RedisOptions {
     client: redis::Client,
     address: String,
+    /// Present for a `rediss://` URL.
+    tls: Option<TlsSettings>,
     connect_timeout: Duration,
     io_timeout: Duration,
     max_reply_bytes: usize,
@@ -51,25 +84,92 @@ impl RedisOptions {
     /// a thousand entries of 256 KiB each.
     pub const DEFAULT_MAX_REPLY_BYTES: usize = 256 * 1024 * 1024;
 
-    /// Options for the server at `url`: `redis://[[user]:password@]host[:port][/db]` or
-    /// `unix:///path/to/socket[?db=N]` (TLS, `rediss://`, is not supported). Nothing is
-    /// connected yet.
+    /// Options for the server at `url`: `redis://[[user]:password@]host[:port][/db]`,
+    /// `rediss://[[user]:password@]host[:port][/db]` (TLS, see [the type's
+    /// documentation](Self#tls)) or `unix:///path/to/socket[?db=N]`. Nothing is connected yet.
     pub fn new(url: &str) -> Result<Self, RedisBusError> {
-        let client = redis::Client::open(url).map_err(|error| RedisBusError::url(&redact(url), error))?;
+        let redacted = redact(url);
+        let (url_for_parsing, uses_tls) = match tls_url_rest(url) {
+            Some(rest) => {
+                // `#insecure` is the redis crate's way of turning verification off.
+                if rest.contains('#') {
+                    return Err(RedisBusError::url(
+                        &redacted,
+                        "a fragment (such as `#insecure`) is not supported: the server's certificate is always \
+                         verified; give its CA with RedisOptions::tls_ca_file",
+                    ));
+                }
+                // Without its TLS features the redis crate refuses `rediss://`; the URL is the same
+                // otherwise, so it is parsed as `redis://` and TLS is remembered here.
+                (format!("redis://{rest}"), true)
+            }
+            None => (url.to_owned(), false),
+        };
+        let client = redis::Client::open(url_for_parsing).map_err(|error| RedisBusError::url(&redacted, error))?;
         let info = client.get_connection_info();
         let db = info.redis_settings().db();
-        let address = match info.addr() {
-            ConnectionAddr::Unix(path) => format!("unix://{}?db={db}", path.display()),
-            ConnectionAddr::TcpTls { host, port, .. } => format!("rediss://{host}:{port}/{db}"),
-            other => format!("redis://{other}/{db}"),
+        let (address, tls) = match info.addr() {
+            ConnectionAddr::Tcp(host, port) if uses_tls => {
+                let address = format!("rediss://{}/{db}", host_and_port(host, *port));
+                let tls = TlsSettings::new(host, &address)?;
+                (address, Some(tls))
+            }
+            ConnectionAddr::Tcp(host, port) => (format!("redis://{}/{db}", host_and_port(host, *port)), None),
+            ConnectionAddr::Unix(path) => (format!("unix://{}?db={db}", path.display()), None),
+            other => (format!("redis://{other}/{db}"), None),
         };
         Ok(RedisOptions {
             client,
             address,
+            tls,
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
             io_timeout: Self::DEFAULT_IO_TIMEOUT,
             max_reply_bytes: Self::DEFAULT_MAX_REPLY_BYTES,
         })
+    }
+
+    /// Trusts the CA certificates of the PEM file at `path` (one or several certificates), on
+    /// top of the system's root certificates, to verify the server of a `rediss://` URL: for a
+    /// server whose certificate a private CA signed. Each call adds a file.
+    ///
+    /// A file that cannot be read, is not PEM, holds no certificate or a certificate that
+    /// cannot be a CA is an error of kind [`Tls`](crate::RedisErrorKind::Tls) naming the file;
+    /// so is calling this for a URL without TLS.
+    pub fn tls_ca_file(mut self, path: impl AsRef<Path>) -> Result<Self, RedisBusError> {
+        self.tls_settings()?.add_ca_file(path.as_ref())?;
+        Ok(self)
+    }
+
+    /// Presents the certificate chain of the PEM file `cert_file` (the client's certificate
+    /// first), signed with the private key of the PEM file `key_file` (PKCS#8, PKCS#1 or SEC1),
+    /// to a `rediss://` server that asks for client certificates (mutual TLS).
+    ///
+    /// A file that cannot be read or holds no certificate or key, or a key that does not belong
+    /// to the certificate, is an error of kind [`Tls`](crate::RedisErrorKind::Tls) naming the
+    /// file; so is calling this for a URL without TLS.
+    pub fn tls_client_cert(
+        mut self,
+        cert_file: impl AsRef<Path>,
+        key_file: impl AsRef<Path>,
+    ) -> Result<Self, RedisBusError> {
+        self.tls_settings()?
+            .set_client_cert(cert_file.as_ref(), key_file.as_ref())?;
+        Ok(self)
+    }
+
+    /// Whether connections use TLS (a `rediss://` URL).
+    pub fn uses_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    fn tls_settings(&mut self) -> Result<&mut TlsSettings, RedisBusError> {
+        match &mut self.tls {
+            Some(tls) => Ok(tls),
+            None => Err(RedisBusError::tls(
+                format!("TLS settings for {}", self.address),
+                "the URL does not use TLS: use a rediss:// URL",
+            )),
+        }
     }
 
     /// How long connecting (including authentication and `SELECT`) may take.
@@ -118,16 +218,38 @@ impl RedisOptions {
     pub(crate) fn client(&self) -> &redis::Client {
         &self.client
     }
+
+    /// The TLS settings of a `rediss://` URL.
+    pub(crate) fn tls(&self) -> Option<&TlsSettings> {
+        self.tls.as_ref()
+    }
 }
 
 impl fmt::Debug for RedisOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisOptions")
             .field("address", &self.address)
+            .field("tls", &self.tls)
             .field("connect_timeout", &self.connect_timeout)
             .field("io_timeout", &self.io_timeout)
             .field("max_reply_bytes", &self.max_reply_bytes)
             .finish()
+    }
+}
+
+/// What follows `rediss://` (or `valkeys://`, the same for Valkey) in `url`, whatever the
+/// case of the scheme; `None` for a URL without TLS.
+fn tls_url_rest(url: &str) -> Option<&str> {
+    let (scheme, rest) = url.split_once("://")?;
+    (scheme.eq_ignore_ascii_case("rediss") || scheme.eq_ignore_ascii_case("valkeys")).then_some(rest)
+}
+
+/// `host:port`, with an IPv6 host in brackets as URLs write it.
+fn host_and_port(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
     }
 }
 
@@ -159,5 +281,47 @@ mod tests {
     fn the_address_defaults_port_and_database() {
         let options = RedisOptions::new("redis://localhost").unwrap();
         assert_eq!(options.address(), "redis://localhost:6379/0");
+        assert!(!options.uses_tls());
+    }
+
+    #[test]
+    fn a_rediss_url_uses_tls_and_keeps_user_password_and_database() {
+        let options = RedisOptions::new("rediss://events:s3cret@redis.internal:6380/4").unwrap();
+        assert!(options.uses_tls());
+        assert_eq!(options.address(), "rediss://redis.internal:6380/4");
+        let settings = options.client().get_connection_info().redis_settings();
+        assert_eq!(settings.username(), Some("events"));
+        assert_eq!(settings.password(), Some("s3cret"));
+        assert_eq!(settings.db(), 4);
+        assert!(!format!("{options:?}").contains("s3cret"));
+
+        let options = RedisOptions::new("REDISS://[::1]").unwrap();
+        assert!(options.uses_tls());
+        assert_eq!(options.address(), "rediss://[::1]:6379/0");
+        assert_eq!(
+            RedisOptions::new("redis://[::1]:7000").unwrap().address(),
+            "redis://[::1]:7000/0"
+        );
+    }
+
+    #[test]
+    fn turning_certificate_verification_off_is_refused() {
+        let error = RedisOptions::new("rediss://user:pw@127.0.0.1:6380/0#insecure").unwrap_err();
+        assert_eq!(error.kind(), crate::RedisErrorKind::Url);
+        assert!(error.to_string().contains("always verified"), "{error}");
+        assert!(!error.to_string().contains("pw"), "{error}");
+    }
+
+    #[test]
+    fn tls_files_for_a_url_without_tls_are_refused() {
+        let error = RedisOptions::new("redis://127.0.0.1:6379/0")
+            .unwrap()
+            .tls_ca_file("ca.pem")
+            .unwrap_err();
+        assert_eq!(error.kind(), crate::RedisErrorKind::Tls);
+        assert_eq!(
+            error.to_string(),
+            "TLS settings for redis://127.0.0.1:6379/0: the URL does not use TLS: use a rediss:// URL"
+        );
     }
 }

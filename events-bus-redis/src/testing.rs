@@ -12,6 +12,10 @@
 //! let url = server.url(); // redis://127.0.0.1:<port>/0
 //! // … the server is killed when `server` is dropped.
 //! ```
+//!
+//! A server can listen for TLS too ([`RedisServer::start_tls`]), on a second port, with the
+//! certificates the test gives it; its plain port stays open, for the test's own look into
+//! Redis and to see that the server is ready.
 
 use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -54,6 +58,8 @@ pub fn skip<T>(test: &str, why: &str) -> Option<T> {
 pub struct RedisServer {
     binary: PathBuf,
     port: u16,
+    /// The TLS port of a server started with [`start_tls`](Self::start_tls).
+    tls_port: Option<u16>,
     persistent: bool,
     extra_args: Vec<String>,
     dir: tempfile::TempDir,
@@ -85,6 +91,15 @@ impl RedisServer {
         Some(Self::start_persistent().unwrap_or_else(|error| panic!("{test}: cannot start redis-server: {error}")))
     }
 
+    /// Like [`for_test`](Self::for_test), with a server that also listens for TLS (see
+    /// [`start_tls`](Self::start_tls)).
+    pub fn tls_for_test(test: &str, args: &[&str]) -> Option<Self> {
+        Self::binary_for_test(test)?;
+        Some(
+            Self::start_tls(args).unwrap_or_else(|error| panic!("{test}: cannot start redis-server with TLS: {error}")),
+        )
+    }
+
     fn binary_for_test(test: &str) -> Option<PathBuf> {
         match Self::binary() {
             Some(binary) => Some(binary),
@@ -97,31 +112,41 @@ impl RedisServer {
 
     /// Starts a server that keeps nothing on disk.
     pub fn start() -> io::Result<Self> {
-        Self::launch(false, &[])
+        Self::launch(false, false, &[])
     }
 
     /// Starts a server that keeps nothing on disk, with more configuration directives, e.g.
     /// `["--requirepass", "secret"]`.
     pub fn start_with(args: &[&str]) -> io::Result<Self> {
-        Self::launch(false, args)
+        Self::launch(false, false, args)
+    }
+
+    /// Starts a server that keeps nothing on disk and also listens for TLS on a second free
+    /// port ([`tls_port`](Self::tls_port)), with `args` giving at least its certificate, e.g.
+    /// `["--tls-cert-file", "server.pem", "--tls-key-file", "server.key", "--tls-ca-cert-file",
+    /// "ca.pem", "--tls-auth-clients", "no"]` (`redis-server` must be built with TLS).
+    pub fn start_tls(args: &[&str]) -> io::Result<Self> {
+        Self::launch(false, true, args)
     }
 
     /// Starts a server whose data survives kills and restarts (append-only file,
     /// `appendfsync always`).
     pub fn start_persistent() -> io::Result<Self> {
-        Self::launch(true, &[])
+        Self::launch(true, false, &[])
     }
 
-    fn launch(persistent: bool, extra_args: &[&str]) -> io::Result<Self> {
+    fn launch(persistent: bool, tls: bool, extra_args: &[&str]) -> io::Result<Self> {
         let binary =
             Self::binary().ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no redis-server binary found"))?;
         let mut last_error = None;
         // The free port found may be taken by someone else before the server binds it: retry.
         for _ in 0..5 {
             let port = free_port()?;
+            let tls_port = if tls { Some(free_port_besides(port)?) } else { None };
             let mut server = RedisServer {
                 binary: binary.clone(),
                 port,
+                tls_port,
                 persistent,
                 extra_args: extra_args.iter().map(|arg| (*arg).to_owned()).collect(),
                 dir: tempfile::Builder::new().prefix("redis-test-").tempdir()?,
@@ -145,6 +170,9 @@ impl RedisServer {
             .arg(self.dir.path())
             .arg("--logfile")
             .arg(self.log_path());
+        if let Some(tls_port) = self.tls_port {
+            command.arg("--tls-port").arg(tls_port.to_string());
+        }
         if self.persistent {
             command.args(["--appendonly", "yes", "--appendfsync", "always"]);
         } else {
@@ -191,6 +219,18 @@ impl RedisServer {
     /// The port the server listens on.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port the server listens on for TLS, if it was started with
+    /// [`start_tls`](Self::start_tls).
+    pub fn tls_port(&self) -> Option<u16> {
+        self.tls_port
+    }
+
+    /// `rediss://127.0.0.1:<TLS port>/0`, if the server was started with
+    /// [`start_tls`](Self::start_tls).
+    pub fn tls_url(&self) -> Option<String> {
+        self.tls_port.map(|port| format!("rediss://127.0.0.1:{port}/0"))
     }
 
     /// The data directory.
@@ -272,6 +312,17 @@ impl Drop for RedisServer {
 fn free_port() -> io::Result<u16> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
     Ok(listener.local_addr()?.port())
+}
+
+/// A free port other than `taken` (which is free too until the server binds it).
+fn free_port_besides(taken: u16) -> io::Result<u16> {
+    for _ in 0..10 {
+        let port = free_port()?;
+        if port != taken {
+            return Ok(port);
+        }
+    }
+    Err(io::Error::other("no second free port"))
 }
 
 /// Whether a server on `port` is ready: it answers `PING` with `PONG`, or asks for a password
