@@ -123,3 +123,41 @@ fn a_reader_that_stops_early_is_not_an_error() {
     assert!(output.status.success(), "{}", output.status);
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 }
+
+fn consume_with_env(name: &str, value: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_openedx-events"))
+        .args([
+            "consume",
+            "--redis-url",
+            "redis://127.0.0.1:1/0",
+            "--topic",
+            "t",
+            "--group",
+            "g",
+        ])
+        .env(name, value)
+        .output()
+        .expect("run openedx-events")
+}
+
+#[test]
+fn consume_exits_at_once_without_error_when_consumers_are_disabled() {
+    // Port 1 has no server: nothing is connected when the kill switch is off.
+    let output = consume_with_env("EVENT_BUS_REDIS_CONSUMERS_ENABLED", "false");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "openedx-events: consumers are disabled (EVENT_BUS_REDIS_CONSUMERS_ENABLED=false); not consuming `t`\n"
+    );
+}
+
+#[test]
+fn an_invalid_setting_in_the_environment_is_an_error_naming_the_variable() {
+    let output = consume_with_env("EVENT_BUS_REDIS_CONSUMER_POLL_TIMEOUT", "soon");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("EVENT_BUS_REDIS_CONSUMER_POLL_TIMEOUT=\"soon\" is not a number of seconds"),
+        "{stderr}"
+    );
+}

@@ -103,7 +103,10 @@ fn an_event_of_a_newer_minor_version_is_printed_as_delivered() {
     let mut redis = connection(&url);
     add_event(&mut redis, "enrollments", 99, &bytes);
 
-    let output = finish(consume(&url, &["--max-messages", "1"]), Duration::from_secs(30));
+    let output = finish(
+        consume(&url, &["--max-messages", "1", "--show-pii"]),
+        Duration::from_secs(30),
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     let stdout = String::from_utf8(output.stdout).unwrap();
@@ -111,6 +114,29 @@ fn an_event_of_a_newer_minor_version_is_printed_as_delivered() {
     assert_eq!(line["data"], data);
     assert_eq!(line["metadata"]["minorversion"], 99);
     assert_eq!(pending_count(&mut redis), 0, "acknowledged");
+}
+
+#[test]
+fn personal_fields_are_redacted_in_the_output_unless_asked_for() {
+    let Some(server) = RedisServer::for_test("personal_fields_are_redacted") else {
+        return;
+    };
+    let url = server.url();
+    let (data, bytes) = golden_case();
+    let mut redis = connection(&url);
+    add_event(&mut redis, "enrollments", 0, &bytes);
+    let output = finish(consume(&url, &["--max-messages", "1"]), Duration::from_secs(30));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let line: Value = serde_json::from_str(stdout.lines().next().expect("one event printed")).unwrap();
+    let mut expected = data.clone();
+    for field in ["username", "email", "name"] {
+        expected["enrollment"]["user"]["pii"][field] = Value::from("<redacted>");
+    }
+    assert_eq!(line["data"], expected);
+    assert_eq!(
+        line["data"]["enrollment"]["course"], data["enrollment"]["course"],
+        "the rest as it is"
+    );
 }
 
 #[test]

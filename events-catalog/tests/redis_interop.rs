@@ -180,7 +180,7 @@ fn events_produced_by_python_are_consumed_by_rust_with_equal_data_and_metadata()
             "--group",
             "rust",
         ])
-        .args(["--check-backlog", "--format", "jsonl"])
+        .args(["--check-backlog", "--format", "jsonl", "--show-pii"])
         .args(["--max-messages", &sent.len().to_string()])
         .env("EVENT_BUS_TOPIC_PREFIX", "interop");
     let output = run(consumer, "");
@@ -402,4 +402,53 @@ fn redis_cmd<T: redis::FromRedisValue>(connection: &mut redis::Connection, args:
         command.arg(*arg);
     }
     command.query(connection).unwrap()
+}
+
+#[test]
+fn entries_written_by_python_with_an_appended_field_are_delivered_with_a_warning_or_refused_on_request() {
+    let Some(setup) = setup("entries_written_by_python_with_an_appended_field") else {
+        return;
+    };
+    let url = setup.server.url();
+    // The Python producer with XBlockData given one more field, appended, at minorversion 0.
+    let mut producer = python_script(&setup, "redis_produce_appended.py");
+    producer.args(["--url", &url, "--topic", "skew", "--count", "3"]);
+    let sent = json_lines(&run(producer, ""));
+    assert_eq!(sent.len(), 3);
+    assert_eq!(sent[0]["data"]["xblock_info"]["revision_note"], "revision 0");
+
+    let consume = |group: &str, extra: &[&str]| {
+        let mut consumer = cli();
+        consumer
+            .args(["consume", "--redis-url", &url, "--topic", "skew", "--group", group])
+            .args(["--check-backlog", "--max-messages", "3"])
+            .args(extra);
+        run(consumer, "")
+    };
+    let delivered = consume("lenient", &["--format", "jsonl"]);
+    let received = json_lines(&delivered);
+    assert_eq!(received.len(), 3, "all delivered");
+    for (sent, received) in sent.iter().zip(&received) {
+        assert_eq!(received["metadata"], sent["metadata"]);
+        let mut known = sent["data"].clone();
+        known["xblock_info"].as_object_mut().unwrap().remove("revision_note");
+        assert_eq!(received["data"], known, "the fields this build knows");
+    }
+    let stderr = String::from_utf8_lossy(&delivered.stderr);
+    assert_eq!(
+        stderr.matches("bytes after the fields of org.openedx.content_authoring.xblock.published.v1 this build knows were skipped").count(),
+        3,
+        "{stderr}"
+    );
+
+    let refused = consume("strict", &["--refuse-unknown-fields"]);
+    assert!(json_lines(&refused).is_empty() || refused.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("0 delivered (0 with unknown fields skipped), 3 dead-lettered"),
+        "{stderr}"
+    );
+    let mut client = redis_client(&url);
+    let dead: u64 = redis_cmd(&mut client, &["XLEN", "skew-dead-letter"]);
+    assert_eq!(dead, 3);
 }

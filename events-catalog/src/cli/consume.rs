@@ -11,9 +11,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use events_bus_redis::{EntryId, Position, RedisOptions, RedisStream};
-use events_core::bus::{Consumer, ConsumerOptions, Handled, Outcome, TopicPrefix, dead_letter_topic};
+use events_bus_redis::settings::CONSUMERS_ENABLED;
+use events_bus_redis::{EntryId, Position, RedisOptions, RedisSettings, RedisStream};
+use events_core::bus::{Consumer, Handled, Outcome, TrailingBytes, dead_letter_topic};
 use events_core::metadata::default_sourcehost;
+use events_core::redact::redact_pii;
 use events_core::registry::get_signal_by_type;
 
 use super::CliError;
@@ -44,13 +46,24 @@ pub(crate) struct ConsumeArgs {
     /// Stop after handling this many entries; without it, run until interrupted.
     #[arg(long, value_name = "N")]
     max_messages: Option<u64>,
-    /// Take over entries that other consumers of the group left pending this long (crashed
-    /// consumers), in milliseconds.
-    #[arg(long, value_name = "MS")]
-    claim_idle_ms: Option<u64>,
-    /// Stop with an error after this many errors in a row.
-    #[arg(long, value_name = "N", env = "EVENT_BUS_REDIS_CONSUMER_CONSECUTIVE_ERRORS_LIMIT")]
+    /// Take over entries that other consumers of the group left pending this long, in
+    /// milliseconds: those of a consumer that crashed or whose host was replaced under another
+    /// name (0: never).
+    #[arg(long, value_name = "MS", default_value_t = 300_000)]
+    claim_idle_ms: u64,
+    /// Stop with an error after this many errors in a row [default:
+    /// EVENT_BUS_REDIS_CONSUMER_CONSECUTIVE_ERRORS_LIMIT, else never].
+    #[arg(long, value_name = "N")]
     consecutive_error_limit: Option<u32>,
+    /// Dead-letter entries whose payload has bytes after the fields this build knows (a newer
+    /// producer appended fields without raising minorversion), instead of delivering them with
+    /// a warning.
+    #[arg(long)]
+    refuse_unknown_fields: bool,
+    /// Print the payload fields annotated as personal information (PII) instead of
+    /// `<redacted>`.
+    #[arg(long)]
+    show_pii: bool,
     /// Keep the dead-letter stream at about this many entries, trimming the oldest (0: never
     /// trim).
     #[arg(long, value_name = "N", default_value_t = RedisStream::DEFAULT_DEAD_LETTER_MAX_LEN)]
@@ -74,27 +87,43 @@ pub(crate) fn run(
     out: Box<dyn Write + Send>,
     mut errors: Box<dyn Write + Send>,
 ) -> Result<(), CliError> {
-    let stream = TopicPrefix::from_env().full_topic(&args.topic);
+    let settings = RedisSettings::from_env()?;
+    let stream = settings.topic_prefix.full_topic(&args.topic);
+    if !settings.consumers_enabled {
+        // The kill switch, as edx-event-bus-redis honours it: say so and exit without error.
+        writeln!(
+            errors,
+            "openedx-events: consumers are disabled ({CONSUMERS_ENABLED}=false); not consuming `{stream}`"
+        )?;
+        return Ok(());
+    }
     let start = match (&args.last_read_msg_id, args.check_backlog) {
         (Some(id), _) => Position::After(*id),
         (None, true) => Position::Backlog,
         (None, false) => Position::Latest,
     };
     let consumer_name = args.consumer.clone().unwrap_or_else(|| default_sourcehost().to_owned());
-    let backend = RedisStream::open(
-        RedisOptions::new(&args.redis_url)?,
-        &stream,
-        &args.group,
-        &consumer_name,
-        start,
-    )?
-    .with_dead_letter_max_len((args.dead_letter_max_len > 0).then_some(args.dead_letter_max_len))
-    .with_claim_idle(args.claim_idle_ms.map(Duration::from_millis));
-    let options = ConsumerOptions {
-        max_messages: args.max_messages,
-        consecutive_error_limit: args.consecutive_error_limit,
-        ..ConsumerOptions::default()
-    };
+    let redis = RedisOptions::new(&args.redis_url)?;
+    let backend = RedisStream::open(redis.clone(), &stream, &args.group, &consumer_name, start.clone())?
+        .with_dead_letter_max_len((args.dead_letter_max_len > 0).then_some(args.dead_letter_max_len))
+        .with_claim_idle((args.claim_idle_ms > 0).then(|| Duration::from_millis(args.claim_idle_ms)));
+    let mut options = settings.consumer_options();
+    options.max_messages = args.max_messages;
+    options.consecutive_error_limit = args.consecutive_error_limit.or(options.consecutive_error_limit);
+    if args.refuse_unknown_fields {
+        options.trailing_bytes = TrailingBytes::Refuse;
+    }
+    writeln!(
+        errors,
+        "openedx-events: consuming `{stream}` as {}/{consumer_name} on {} ({})",
+        args.group,
+        redis.address(),
+        match start {
+            Position::Latest => "new entries only".to_owned(),
+            Position::Backlog => "where the group left off".to_owned(),
+            Position::After(id) => format!("after entry {id}"),
+        }
+    )?;
     let mut consumer = Consumer::new(backend, options);
     // SIGINT and SIGTERM stop the consumer between entries: the entries handled so far are
     // acknowledged before it exits, so a stopped consumer leaves nothing to redeliver.
@@ -109,6 +138,7 @@ pub(crate) fn run(
         out,
         errors,
         format: args.format,
+        show_pii: args.show_pii,
         dead_letters: dead_letter_topic(&stream),
         failure: None,
     }));
@@ -130,12 +160,14 @@ pub(crate) fn run(
     if printer.format == ConsumedFormat::Text {
         writeln!(
             printer.errors,
-            "handled {} entries of `{stream}` as {}/{consumer_name}: {} delivered, {} dead-lettered, {} left pending",
+            "handled {} entries of `{stream}` as {}/{consumer_name}: {} delivered ({} with unknown fields skipped), {} dead-lettered, {} left pending; {} broker errors",
             stats.handled(),
             args.group,
             stats.delivered,
+            stats.unknown_fields_skipped,
             stats.dead_lettered,
-            stats.left_pending
+            stats.left_pending,
+            stats.broker_errors
         )?;
     }
     Ok(())
@@ -145,6 +177,7 @@ struct Printer {
     out: Box<dyn Write + Send>,
     errors: Box<dyn Write + Send>,
     format: ConsumedFormat,
+    show_pii: bool,
     dead_letters: String,
     failure: Option<String>,
 }
@@ -174,10 +207,20 @@ impl Printer {
         // Delivered, so the type is known and the payload decodes as delivery decoded it (an
         // event of a newer minor version may carry fields this build does not know).
         let info = get_signal_by_type(message.metadata.event_type())?.info();
-        let data = match info.codec {
+        if handled.unknown_bytes > 0 {
+            writeln!(
+                self.errors,
+                "openedx-events: entry {}: {} bytes after the fields of {} this build knows were skipped (fields a newer producer appended?)",
+                handled.position, handled.unknown_bytes, info.event_type
+            )?;
+        }
+        let mut data = match info.codec {
             Some(codec) => (codec.received_avro_to_json)(&message.data, message.metadata.minorversion())?,
             None => serde_json::Value::Null,
         };
+        if !self.show_pii {
+            redact_pii(info, &mut data);
+        }
         match self.format {
             ConsumedFormat::Jsonl => {
                 let line = serde_json::json!({"metadata": message.metadata.to_json_value(), "data": data});

@@ -3,11 +3,13 @@
 
 mod avro;
 mod consume;
+mod dead_letters;
 mod demo;
 mod docs;
 mod inspect;
 mod produce;
 mod schemas;
+mod status;
 
 use std::process::ExitCode;
 
@@ -80,6 +82,12 @@ enum Command {
     /// Reads a Redis stream in a consumer group, re-sends each event on its signal and prints
     /// it; unreadable entries go to the dead-letter stream and are reported on stderr.
     Consume(consume::ConsumeArgs),
+    /// Shows a Redis stream's length, consumer groups (pending entries, lag) and consumers, and
+    /// how many dead letters it has.
+    Status(status::StatusArgs),
+    /// Lists, replays and trims the dead letters of a Redis stream: the entries consumers could
+    /// not deliver.
+    DeadLetters(dead_letters::DeadLettersArgs),
     /// Shows the enrollment event going from its definition to a receiver, step by step.
     Demo {
         /// Run the demo over Redis Streams at this URL (e.g. redis://127.0.0.1:6379/0) instead
@@ -125,6 +133,8 @@ pub(crate) fn run() -> ExitCode {
         Command::Docs { format, links } => docs::docs(stdout, format, links),
         Command::Produce(args) => produce::run(&args, &mut std::io::stdin().lock(), stdout, &mut std::io::stderr()),
         Command::Consume(args) => consume::run(&args, Box::new(std::io::stdout()), Box::new(std::io::stderr())),
+        Command::Status(args) => status::run(&args, stdout),
+        Command::DeadLetters(args) => dead_letters::run(&args, stdout, &mut std::io::stderr()),
         Command::Demo { redis_url: None } => demo::run(stdout),
         Command::Demo { redis_url: Some(url) } => demo::run_on_redis(stdout, &url),
     };
