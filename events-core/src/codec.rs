@@ -99,19 +99,7 @@ pub trait AvroEvent: OpenEdxEvent + Serialize + DeserializeOwned {
     /// such fields and skipped, as the Python consumer (which reads with its own schema) skips
     /// them; otherwise they are an error, as in [`from_avro`](Self::from_avro).
     fn from_avro_minor_version(bytes: &[u8], minorversion: u32) -> Result<Self, DecodeError> {
-        let mut reader = Reader::new(bytes);
-        let event = Self::decode_avro_fields(&mut reader).map_err(|error| error.for_event(Self::EVENT_TYPE))?;
-        if minorversion <= Self::INFO.minor_version {
-            reader.finish().map_err(|error| error.for_event(Self::EVENT_TYPE))?;
-        } else if reader.remaining() > 0 {
-            tracing::debug!(
-                event_type = Self::EVENT_TYPE,
-                minorversion,
-                skipped = reader.remaining(),
-                "skipped fields of a newer minor version"
-            );
-        }
-        Ok(event)
+        Self::from_avro_received(bytes, minorversion, TrailingBytes::Refuse).map(|(event, _)| event)
     }
 
     /// Decodes a message received from the bus, returning the event and how many bytes

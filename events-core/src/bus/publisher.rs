@@ -273,11 +273,7 @@ impl Publisher {
 
     /// Queues `message` for `stream`, applying the overflow policy when the queue is full.
     pub fn enqueue(&self, stream: Arc<str>, message: BusMessage) -> Result<(), EnqueueError> {
-        let sender = self.sender.lock().unwrap_or_else(PoisonError::into_inner).clone();
-        let Some(sender) = sender else {
-            self.shared.refused.fetch_add(1, Ordering::Relaxed);
-            return Err(EnqueueError::ShutDown);
-        };
+        let sender = self.sender()?;
         let queued = Queued {
             stream,
             message,
@@ -310,6 +306,15 @@ impl Publisher {
                 Err(error)
             }
         }
+    }
+
+    /// The queue's sending end; a refusal once the publisher is shut down.
+    fn sender(&self) -> Result<Sender<Queued>, EnqueueError> {
+        let sender = self.sender.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        sender.ok_or_else(|| {
+            self.shared.refused.fetch_add(1, Ordering::Relaxed);
+            EnqueueError::ShutDown
+        })
     }
 
     /// Waits until every message accepted so far is settled (published, or given up), for at
@@ -363,11 +368,7 @@ impl Publisher {
     /// that with [`WhenFull::Wait`] a full queue is waited on without holding a thread.
     #[cfg(feature = "tokio")]
     pub async fn send(&self, stream: Arc<str>, message: BusMessage) -> Result<(), EnqueueError> {
-        let sender = self.sender.lock().unwrap_or_else(PoisonError::into_inner).clone();
-        let Some(sender) = sender else {
-            self.shared.refused.fetch_add(1, Ordering::Relaxed);
-            return Err(EnqueueError::ShutDown);
-        };
+        let sender = self.sender()?;
         let mut queued = Queued {
             stream,
             message,
