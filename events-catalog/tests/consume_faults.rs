@@ -214,3 +214,55 @@ fn the_dead_letter_stream_is_trimmed_to_its_limit() {
     assert!((10..=200).contains(&len), "{len} dead letters kept");
     assert_eq!(pending_count(&mut redis), 0);
 }
+
+#[test]
+fn losing_and_regaining_redis_is_told_once_each_and_consuming_goes_on() {
+    let Some(mut server) = RedisServer::persistent_for_test("losing_and_regaining_redis") else {
+        return;
+    };
+    let url = server.url();
+    let (_, bytes) = golden_case();
+    let first = add_event(&mut connection(&url), "enrollments", 0, &bytes);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_openedx-events"))
+        .args(["consume", "--redis-url", &url, "--topic", "enrollments", "--group", "g"])
+        .args(["--consumer", "c1", "--check-backlog", "--max-messages", "2", "-v"])
+        .env("EVENT_BUS_REDIS_CONSUMER_POLL_TIMEOUT", "0.2")
+        .env_remove("RUST_LOG")
+        .env_remove("EVENT_BUS_TOPIC_PREFIX")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run consume");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).expect("the first event");
+    assert!(line.starts_with(&first), "{line}");
+
+    server.kill();
+    // A few polls fail while Redis is away.
+    std::thread::sleep(Duration::from_millis(1500));
+    server.restart().expect("restart redis-server");
+    let second = add_event(&mut connection(&url), "enrollments", 0, &bytes);
+
+    let output = finish(child, Duration::from_secs(30));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert!(
+        rest.lines().any(|line| line.starts_with(&second)),
+        "the event sent after the outage: {rest}"
+    );
+    let told = |text: &str| stderr.lines().filter(|line| line.contains(text)).count();
+    assert_eq!(told(&format!("openedx-events: lost Redis at {url}: ")), 1, "{stderr}");
+    assert_eq!(
+        told(&format!("openedx-events: Redis at {url} is back after ")),
+        1,
+        "{stderr}"
+    );
+    // `-v` shows the library's logs too.
+    assert!(
+        told("consumer started") == 1 && told("lost the event bus") == 1,
+        "{stderr}"
+    );
+}

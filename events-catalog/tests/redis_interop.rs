@@ -356,6 +356,55 @@ fn a_line_that_cannot_be_published_is_reported_with_its_number_and_fails_the_com
     assert_eq!(len, 2);
 }
 
+/// Runs `produce` of `lines` copies of an enrollment payload to stream `t` of `url`, with
+/// `EVENT_BUS_REDIS_STREAM_MAX_LEN` set to `max_len_setting` and the extra arguments.
+fn produce_copies(url: &str, lines: usize, max_len_setting: &str, extra: &[&str]) -> Output {
+    let good = payloads("org.openedx.learning.course.enrollment.created.v1")[0].to_string();
+    let input = format!("{good}\n").repeat(lines);
+    let mut command = cli();
+    command
+        .args(["produce", "--redis-url", url, "--topic", "t"])
+        .args(extra)
+        .arg("org.openedx.learning.course.enrollment.created.v1")
+        .env("EVENT_BUS_REDIS_STREAM_MAX_LEN", max_len_setting)
+        .env_remove("EVENT_BUS_TOPIC_PREFIX");
+    run(command, &input)
+}
+
+#[test]
+fn produce_trims_the_stream_at_the_stream_max_len_setting_unless_told_otherwise() {
+    let Some(server) = RedisServer::for_test("produce_trims_at_the_setting") else {
+        return;
+    };
+    let url = server.url();
+    let mut connection = redis_client(&url);
+    // `MAXLEN ~` trims whole nodes of the stream (100 entries each by default): 600 entries
+    // kept at about 150 leave one or two nodes.
+    produce_copies(&url, 600, "150", &[]);
+    let trimmed: u64 = redis_cmd(&mut connection, &["XLEN", "t"]);
+    assert!((150..=250).contains(&trimmed), "XLEN {trimmed}");
+    // `--max-len 0` overrides the setting: nothing is trimmed.
+    redis_cmd::<u64>(&mut connection, &["DEL", "t"]);
+    produce_copies(&url, 600, "150", &["--max-len", "0"]);
+    let kept: u64 = redis_cmd(&mut connection, &["XLEN", "t"]);
+    assert_eq!(kept, 600);
+}
+
+#[test]
+fn produce_refuses_an_invalid_stream_max_len_setting_naming_the_variable() {
+    // Refused before anything is connected: port 1 has no server.
+    let output = cli()
+        .args(["produce", "--redis-url", "redis://127.0.0.1:1/0", "--topic", "t"])
+        .arg("org.openedx.learning.course.enrollment.created.v1")
+        .env("EVENT_BUS_REDIS_STREAM_MAX_LEN", "lots")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("EVENT_BUS_REDIS_STREAM_MAX_LEN=\"lots\""), "{stderr}");
+}
+
 #[test]
 fn the_demo_runs_over_redis() {
     // On the Redis that scripts/test starts for the run when there is one, else on our own.

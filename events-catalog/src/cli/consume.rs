@@ -13,7 +13,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use events_bus_redis::settings::CONSUMERS_ENABLED;
 use events_bus_redis::{EntryId, Position, RedisOptions, RedisSettings, RedisStream};
-use events_core::bus::{Consumer, Handled, Outcome, TrailingBytes, dead_letter_topic};
+use events_core::bus::{BrokerEvent, Consumer, Handled, Outcome, TrailingBytes, dead_letter_topic};
 use events_core::metadata::default_sourcehost;
 use events_core::redact::redact_pii;
 use events_core::registry::get_signal_by_type;
@@ -151,6 +151,22 @@ pub(crate) fn run(
             printer.failure = Some(error.to_string());
             shutdown.shutdown();
         }
+    });
+    let reporter = Arc::clone(&printer);
+    let address = redis.address().to_string();
+    consumer = consumer.on_broker(move |event| {
+        let mut printer = reporter.lock().unwrap_or_else(PoisonError::into_inner);
+        // A stderr that cannot be written is no reason to stop consuming.
+        let _ = match event {
+            BrokerEvent::Lost { error, retry_in } => writeln!(
+                printer.errors,
+                "openedx-events: lost Redis at {address}: {error}; retrying, first in {retry_in:.1?}"
+            ),
+            BrokerEvent::Regained { down_for, failed_calls } => writeln!(
+                printer.errors,
+                "openedx-events: Redis at {address} is back after {down_for:.1?} ({failed_calls} failed calls); consuming again"
+            ),
+        };
     });
     let stats = consumer.run()?;
     let mut printer = printer.lock().unwrap_or_else(PoisonError::into_inner);

@@ -7,6 +7,7 @@ mod dead_letters;
 mod demo;
 mod docs;
 mod inspect;
+mod logging;
 mod produce;
 mod schemas;
 mod status;
@@ -23,6 +24,13 @@ use clap::{Parser, Subcommand, ValueEnum};
     about = "Open edX events: the catalog, Avro tools and the event bus (Redis Streams or in memory)"
 )]
 struct Cli {
+    /// Show the library's logs on stderr (-v info, -vv debug, -vvv trace)
+    ///
+    /// -v shows what the library does (connections, retries, recovery), -vv debugs, -vvv
+    /// traces. RUST_LOG in the environment, a tracing filter such as `events_bus_redis=debug`,
+    /// takes precedence.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -122,6 +130,10 @@ pub(crate) type CliError = Box<dyn std::error::Error + Send + Sync>;
 /// Parses the arguments, runs the command and returns the exit status.
 pub(crate) fn run() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(error) = logging::init(cli.verbose, std::env::var("RUST_LOG").ok().as_deref()) {
+        eprintln!("openedx-events: {error}");
+        return ExitCode::FAILURE;
+    }
     let stdout = &mut std::io::stdout().lock();
     let result = match cli.command {
         Command::List { format } => inspect::list(stdout, format),

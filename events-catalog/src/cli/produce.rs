@@ -5,9 +5,9 @@ use std::io::{BufRead, Write};
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
-use events_bus_redis::{RedisBusError, RedisOptions, RedisProducer};
+use events_bus_redis::{RedisBusError, RedisOptions, RedisProducer, RedisSettings};
 use events_core::EventsMetadata;
-use events_core::bus::{BusMessage, TopicPrefix};
+use events_core::bus::BusMessage;
 use events_core::registry::get_signal_by_type;
 
 use super::CliError;
@@ -23,9 +23,10 @@ pub(crate) struct ProduceArgs {
     topic: String,
     /// The event type of every payload, e.g. org.openedx.learning.course.enrollment.created.v1.
     event_type: String,
-    /// Trim the stream to about this many entries (`XADD … MAXLEN ~ N`).
-    #[arg(long, env = "EVENT_BUS_REDIS_STREAM_MAX_LEN", default_value_t = RedisProducer::DEFAULT_MAX_LEN)]
-    max_len: usize,
+    /// Trim the stream to about this many entries (`XADD … MAXLEN ~ N`; 0: never trim)
+    /// [default: EVENT_BUS_REDIS_STREAM_MAX_LEN, else 10000].
+    #[arg(long, value_name = "N")]
+    max_len: Option<usize>,
     /// How each published event is reported on stdout.
     #[arg(long, value_enum, default_value_t = ProducedFormat::Text)]
     format: ProducedFormat,
@@ -72,8 +73,13 @@ pub(crate) fn run(
             info.unserializable.unwrap_or("it is not serializable")
         )
     })?;
-    let stream = TopicPrefix::from_env().full_topic(&args.topic);
-    let producer = RedisProducer::new(RedisOptions::new(&args.redis_url)?).with_max_len(Some(args.max_len));
+    let settings = RedisSettings::from_env()?;
+    let stream = settings.topic_prefix.full_topic(&args.topic);
+    let max_len = match args.max_len {
+        Some(max_len) => (max_len > 0).then_some(max_len),
+        None => settings.stream_max_len,
+    };
+    let producer = RedisProducer::new(RedisOptions::new(&args.redis_url)?).with_max_len(max_len);
     let mut retry = Retry::new(args.retry_timeout);
     retry.run("", errors, || producer.ping())?;
 

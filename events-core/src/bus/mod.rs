@@ -74,8 +74,8 @@ pub(crate) use consumer::resend;
 #[cfg(feature = "tokio")]
 pub use consumer::{AsyncConsumer, AsyncConsumerBackend, OnBlockingPool};
 pub use consumer::{
-    Consumer, ConsumerBackend, ConsumerError, ConsumerOptions, ConsumerStats, Delivery, DeliveryError, Handled,
-    Interrupt, Outcome, Resent, ShutdownHandle, StartFrom, TrailingBytes, Unreadable, deliver, deliver_with,
+    BrokerEvent, Consumer, ConsumerBackend, ConsumerError, ConsumerOptions, ConsumerStats, Delivery, DeliveryError,
+    Handled, Interrupt, Outcome, Resent, ShutdownHandle, StartFrom, TrailingBytes, Unreadable, deliver, deliver_with,
 };
 pub use memory::{DeadLetter, InMemoryBus, InMemoryConsumer, Offset};
 pub use message::BusMessage;

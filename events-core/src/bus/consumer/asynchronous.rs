@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::backend::{ConsumerBackend, Delivery, Interrupt};
 use super::machine::{LimitReached, Machine};
-use super::report::{ConsumerError, ConsumerOptions, ConsumerStats, Handled, Outcome};
+use super::report::{BrokerEvent, ConsumerError, ConsumerOptions, ConsumerStats, Handled, Outcome};
 use super::shutdown::ShutdownHandle;
 
 /// The broker operations an [`AsyncConsumer`] needs: those of [`ConsumerBackend`], as futures.
@@ -220,6 +220,13 @@ impl<B: AsyncConsumerBackend> AsyncConsumer<B> {
         self
     }
 
+    /// Calls `observer` when the broker is lost (a call fails after the last one went
+    /// through) and when it is regained, once each per outage, to tell an operator.
+    pub fn on_broker(mut self, observer: impl FnMut(&BrokerEvent<'_>) + Send + 'static) -> Self {
+        self.machine.observe_broker(Box::new(observer));
+        self
+    }
+
     /// A handle that stops [`run`](Self::run) from another task, thread or signal handler.
     pub fn shutdown_handle(&self) -> ShutdownHandle {
         self.machine.shutdown.clone()
@@ -257,7 +264,7 @@ impl<B: AsyncConsumerBackend> AsyncConsumer<B> {
         tracing::info!(consumer = %self.backend.describe(), "consumer started");
         while !self.machine.is_done() {
             match self.poll().await {
-                Ok(_) => self.machine.broker_ok(),
+                Ok(_) => self.machine.broker_ok(|| self.backend.describe()),
                 Err(ConsumerError::Broker { source, .. }) => {
                     let pause = self.machine.after_broker_error(&self.backend.describe(), &source);
                     if let Some(pause) = pause.map_err(|reached| self.too_many(reached))? {

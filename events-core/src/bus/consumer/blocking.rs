@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use super::backend::{ConsumerBackend, Delivery};
 use super::machine::{LimitReached, Machine};
-use super::report::{ConsumerError, ConsumerOptions, ConsumerStats, Handled, Outcome};
+use super::report::{BrokerEvent, ConsumerError, ConsumerOptions, ConsumerStats, Handled, Outcome};
 use super::shutdown::ShutdownHandle;
 
 /// A consumer: reads deliveries through a [`ConsumerBackend`], re-sends each event on its
@@ -34,6 +34,13 @@ impl<B: ConsumerBackend> Consumer<B> {
         self
     }
 
+    /// Calls `observer` when the broker is lost (a call fails after the last one went
+    /// through) and when it is regained, once each per outage, to tell an operator.
+    pub fn on_broker(mut self, observer: impl FnMut(&BrokerEvent<'_>) + Send + 'static) -> Self {
+        self.machine.observe_broker(Box::new(observer));
+        self
+    }
+
     /// A handle that stops [`run`](Self::run) from another thread or a signal handler.
     pub fn shutdown_handle(&self) -> ShutdownHandle {
         self.machine.shutdown.clone()
@@ -55,7 +62,7 @@ impl<B: ConsumerBackend> Consumer<B> {
         tracing::info!(consumer = %self.backend.describe(), "consumer started");
         while !self.machine.is_done() {
             match self.poll() {
-                Ok(_) => self.machine.broker_ok(),
+                Ok(_) => self.machine.broker_ok(|| self.backend.describe()),
                 Err(ConsumerError::Broker { source, .. }) => {
                     let pause = self.machine.after_broker_error(&self.backend.describe(), &source);
                     if let Some(pause) = pause.map_err(|reached| self.too_many(reached))? {

@@ -4,17 +4,25 @@
 
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::bus::message::BusMessage;
 use crate::receiver::{ReceiverError, Responses};
 
 use super::backend::{Delivery, Interrupt, Unreadable};
-use super::report::{ConsumerError, ConsumerOptions, ConsumerStats, Handled, Outcome};
+use super::report::{BrokerEvent, ConsumerError, ConsumerOptions, ConsumerStats, Handled, Outcome};
 use super::resend::deliver_with;
 use super::shutdown::ShutdownHandle;
 
 pub(crate) type Observer = Box<dyn FnMut(&Handled<'_>) + Send>;
+pub(crate) type BrokerObserver = Box<dyn FnMut(&BrokerEvent<'_>) + Send>;
+
+/// Broker calls failing since `since`, `failed_calls` of them.
+#[derive(Debug, Clone, Copy)]
+struct Outage {
+    since: Instant,
+    failed_calls: u32,
+}
 
 /// The state of one consumer between deliveries.
 pub(crate) struct Machine {
@@ -22,6 +30,8 @@ pub(crate) struct Machine {
     pub(crate) stats: ConsumerStats,
     pub(crate) shutdown: ShutdownHandle,
     observer: Option<Observer>,
+    broker_observer: Option<BrokerObserver>,
+    outage: Option<Outage>,
     consecutive_errors: u32,
     backoff: Duration,
     /// The delivery whose dead-letter write failed last, and how many times in a row.
@@ -69,6 +79,8 @@ impl Machine {
             stats: ConsumerStats::default(),
             shutdown,
             observer: None,
+            broker_observer: None,
+            outage: None,
             consecutive_errors: 0,
             dead_letter_failures: None,
             unknown_bytes: 0,
@@ -77,6 +89,10 @@ impl Machine {
 
     pub(crate) fn observe(&mut self, observer: Observer) {
         self.observer = Some(observer);
+    }
+
+    pub(crate) fn observe_broker(&mut self, observer: BrokerObserver) {
+        self.broker_observer = Some(observer);
     }
 
     /// Whether the loop stops: shut down, or `max_messages` handled.
@@ -150,8 +166,22 @@ impl Machine {
         }
         let pause = self.broker_failed(&error.to_string());
         tracing::error!(%consumer, %error, consecutive_errors = self.consecutive_errors,
-            "event bus read failed; retrying");
-        pause.map(Some)
+            "an event bus call failed; retrying");
+        let retry_in = pause?;
+        match &mut self.outage {
+            Some(outage) => outage.failed_calls += 1,
+            None => {
+                self.outage = Some(Outage {
+                    since: Instant::now(),
+                    failed_calls: 1,
+                });
+                tracing::warn!(%consumer, %error, ?retry_in, "lost the event bus; retrying");
+                if let Some(observer) = &mut self.broker_observer {
+                    observer(&BrokerEvent::Lost { error, retry_in });
+                }
+            }
+        }
+        Ok(Some(retry_in))
     }
 
     /// How many deliveries to ask for next.
@@ -244,9 +274,20 @@ impl Machine {
         }
     }
 
-    /// A poll went through: the backoff starts over.
-    pub(crate) fn broker_ok(&mut self) {
+    /// A poll of `consumer` went through: the backoff starts over, and an outage ends.
+    pub(crate) fn broker_ok(&mut self, consumer: impl FnOnce() -> String) {
         self.backoff = self.options.initial_backoff;
+        if let Some(outage) = self.outage.take() {
+            let down_for = outage.since.elapsed();
+            tracing::info!(consumer = %consumer(), ?down_for, failed_calls = outage.failed_calls,
+                "regained the event bus");
+            if let Some(observer) = &mut self.broker_observer {
+                observer(&BrokerEvent::Regained {
+                    down_for,
+                    failed_calls: outage.failed_calls,
+                });
+            }
+        }
     }
 
     /// Counts a broker error; returns how long to pause before retrying (doubling up to
@@ -330,6 +371,41 @@ mod tests {
     }
 
     #[test]
+    fn an_outage_is_told_once_when_lost_and_once_when_regained() {
+        use std::sync::{Arc, Mutex};
+        let mut machine = machine(ConsumerOptions {
+            initial_backoff: Duration::from_millis(100),
+            ..ConsumerOptions::default()
+        });
+        let told = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&told);
+        machine.observe_broker(Box::new(move |event| {
+            log.lock().unwrap().push(match event {
+                BrokerEvent::Lost { error, retry_in } => format!("lost: {error}, retry in {retry_in:?}"),
+                BrokerEvent::Regained { failed_calls, .. } => format!("regained after {failed_calls} failed calls"),
+            });
+        }));
+        machine.broker_ok(String::new);
+        for _ in 0..3 {
+            assert!(
+                machine
+                    .after_broker_error("c", &"connection refused")
+                    .unwrap()
+                    .is_some()
+            );
+        }
+        machine.broker_ok(String::new);
+        machine.broker_ok(String::new);
+        assert_eq!(
+            *told.lock().unwrap(),
+            [
+                "lost: connection refused, retry in 100ms",
+                "regained after 3 failed calls"
+            ]
+        );
+    }
+
+    #[test]
     fn broker_errors_double_the_pause_up_to_the_maximum_and_a_poll_resets_it() {
         let mut machine = machine(ConsumerOptions {
             initial_backoff: Duration::from_millis(100),
@@ -340,7 +416,7 @@ mod tests {
             .map(|_| machine.broker_failed("reset").unwrap().as_millis())
             .collect();
         assert_eq!(pauses, [100, 200, 300, 300]);
-        machine.broker_ok();
+        machine.broker_ok(String::new);
         assert_eq!(machine.broker_failed("reset").unwrap(), Duration::from_millis(100));
         assert_eq!(machine.stats.broker_errors, 5);
     }

@@ -19,7 +19,7 @@ mod shutdown;
 pub use asynchronous::{AsyncConsumer, AsyncConsumerBackend, OnBlockingPool};
 pub use backend::{ConsumerBackend, Delivery, Interrupt, StartFrom, Unreadable};
 pub use blocking::Consumer;
-pub use report::{ConsumerError, ConsumerOptions, ConsumerStats, Handled, Outcome, TrailingBytes};
+pub use report::{BrokerEvent, ConsumerError, ConsumerOptions, ConsumerStats, Handled, Outcome, TrailingBytes};
 pub(crate) use resend::resend;
 pub use resend::{DeliveryError, Resent, deliver, deliver_with};
 pub use shutdown::ShutdownHandle;

@@ -96,6 +96,46 @@ impl fmt::Debug for Handled<'_> {
     }
 }
 
+/// A change in the consumer's reach of its broker, as passed to a broker observer (see
+/// [`Consumer::on_broker`](super::Consumer::on_broker)): said once when calls start failing and
+/// once when one goes through again, however many retries come between.
+#[derive(Clone, Copy)]
+pub enum BrokerEvent<'a> {
+    /// A broker call failed after the last one went through; the consumer retries after
+    /// `retry_in` (the pause doubles on each failure, up to
+    /// [`ConsumerOptions::max_backoff`]).
+    Lost {
+        /// The broker's error.
+        error: &'a dyn fmt::Display,
+        /// The pause before the first retry.
+        retry_in: Duration,
+    },
+    /// A call went through again after an outage.
+    Regained {
+        /// How long calls were failing.
+        down_for: Duration,
+        /// How many calls failed in that time.
+        failed_calls: u32,
+    },
+}
+
+impl fmt::Debug for BrokerEvent<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BrokerEvent::Lost { error, retry_in } => f
+                .debug_struct("Lost")
+                .field("error", &format_args!("{error}"))
+                .field("retry_in", retry_in)
+                .finish(),
+            BrokerEvent::Regained { down_for, failed_calls } => f
+                .debug_struct("Regained")
+                .field("down_for", down_for)
+                .field("failed_calls", failed_calls)
+                .finish(),
+        }
+    }
+}
+
 /// Counts of what a consumer has done.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ConsumerStats {
