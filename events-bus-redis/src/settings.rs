@@ -5,6 +5,8 @@ use std::fmt;
 use std::time::Duration;
 
 use events_core::bus::{ConsumerOptions, TopicPrefix};
+pub use events_core::settings::SettingsError;
+use events_core::settings::{boolean, count, count_u32, seconds};
 
 use crate::error::RedisBusError;
 use crate::options::RedisOptions;
@@ -132,15 +134,7 @@ impl RedisSettings {
                 None => defaults.consumer_poll_failure_sleep,
             },
             consumer_consecutive_errors_limit: match value(CONSUMER_CONSECUTIVE_ERRORS_LIMIT) {
-                Some(text) => {
-                    let limit = count(CONSUMER_CONSECUTIVE_ERRORS_LIMIT, &text)?;
-                    let limit = u32::try_from(limit).map_err(|_| SettingsError {
-                        variable: CONSUMER_CONSECUTIVE_ERRORS_LIMIT,
-                        value: text.clone(),
-                        expected: "a count of at most 4294967295",
-                    })?;
-                    Some(limit).filter(|limit| *limit > 0)
-                }
+                Some(text) => Some(count_u32(CONSUMER_CONSECUTIVE_ERRORS_LIMIT, &text)?).filter(|limit| *limit > 0),
                 None => None,
             },
             consumers_enabled: match value(CONSUMERS_ENABLED) {
@@ -179,48 +173,6 @@ impl RedisSettings {
             consecutive_error_limit: self.consumer_consecutive_errors_limit,
             ..defaults
         }
-    }
-}
-
-/// A setting whose value does not parse.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{variable}={value:?} is not {expected}")]
-pub struct SettingsError {
-    /// The environment variable.
-    pub variable: &'static str,
-    /// Its value.
-    pub value: String,
-    /// What it should be.
-    pub expected: &'static str,
-}
-
-fn count(variable: &'static str, text: &str) -> Result<usize, SettingsError> {
-    text.trim().parse().map_err(|_| SettingsError {
-        variable,
-        value: text.to_owned(),
-        expected: "a whole number (0 or more)",
-    })
-}
-
-fn seconds(variable: &'static str, text: &str) -> Result<Duration, SettingsError> {
-    let invalid = || SettingsError {
-        variable,
-        value: text.to_owned(),
-        expected: "a number of seconds (0 or more, e.g. 60 or 0.5)",
-    };
-    let seconds: f64 = text.trim().parse().map_err(|_| invalid())?;
-    Duration::try_from_secs_f64(seconds).map_err(|_| invalid())
-}
-
-fn boolean(variable: &'static str, text: &str) -> Result<bool, SettingsError> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Ok(true),
-        "false" | "0" | "no" | "off" => Ok(false),
-        _ => Err(SettingsError {
-            variable,
-            value: text.to_owned(),
-            expected: "a boolean (true/false, 1/0, yes/no, on/off)",
-        }),
     }
 }
 

@@ -26,26 +26,10 @@ use std::time::{Duration, Instant};
 /// The environment variable naming the `redis-server` binary (else it is looked up in `PATH`).
 pub const REDIS_SERVER_ENV: &str = "REDIS_SERVER";
 
-/// The environment variable that, set to `1`, turns a skipped interop test into a failure.
-pub const REQUIRE_INTEROP_ENV: &str = "OPENEDX_EVENTS_REQUIRE_INTEROP";
+pub use events_core::testing::{REQUIRE_INTEROP_ENV, interop_required, skip};
 
 /// How long a starting server may take to answer `PING`.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// Whether tests that need external programs must run rather than be skipped.
-pub fn interop_required() -> bool {
-    std::env::var(REQUIRE_INTEROP_ENV).is_ok_and(|value| value == "1")
-}
-
-/// Skips a test (prints why and returns `None`), or fails it when
-/// [`interop_required`]: for tests whose prerequisites are missing.
-pub fn skip<T>(test: &str, why: &str) -> Option<T> {
-    if interop_required() {
-        panic!("{test}: {why}, and {REQUIRE_INTEROP_ENV}=1 requires this test to run");
-    }
-    eprintln!("{test}: skipped: {why}");
-    None
-}
 
 /// A `redis-server` child process listening on `127.0.0.1`, killed on drop.
 ///

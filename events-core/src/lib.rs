@@ -88,6 +88,7 @@ mod receiver;
 pub mod redact;
 pub mod registry;
 pub mod schema;
+pub mod settings;
 mod signal;
 pub mod testing;
 mod uuid_v1;

@@ -408,3 +408,22 @@ impl Drop for EnteredIsolation {
         swap_active(self.previous.take());
     }
 }
+
+/// The environment variable that, set to `1`, turns a skipped test that needs an external
+/// program (a broker, the Python reference) into a failure, as the project's test script sets it.
+pub const REQUIRE_INTEROP_ENV: &str = "OPENEDX_EVENTS_REQUIRE_INTEROP";
+
+/// Whether tests that need external programs must run rather than be skipped.
+pub fn interop_required() -> bool {
+    std::env::var(REQUIRE_INTEROP_ENV).is_ok_and(|value| value == "1")
+}
+
+/// Skips a test (prints why and returns `None`), or fails it when [`interop_required`]: for
+/// tests whose prerequisites are missing.
+pub fn skip<T>(test: &str, why: &str) -> Option<T> {
+    if interop_required() {
+        panic!("{test}: {why}, and {REQUIRE_INTEROP_ENV}=1 requires this test to run");
+    }
+    eprintln!("{test}: skipped: {why}");
+    None
+}

@@ -2,6 +2,8 @@
 //! schema it was written with. Each backend maps it to its own wire format (entry fields on
 //! Redis Streams, headers and framing on Kafka).
 
+use std::sync::Arc;
+
 use crate::avro::EventSchema;
 use crate::metadata::EventsMetadata;
 
@@ -25,6 +27,11 @@ pub struct BusMessage {
     /// The value at the event's key field, as Python's `str()` writes it, for brokers that
     /// partition by key; computed only for those.
     pub key: Option<String>,
+    /// The path of the data field [`key`](Self::key) was taken at (`enrollment.course.course_key`):
+    /// the event's `key_field` or the topic's `event_key_field`. Brokers that encode the key
+    /// with its schema (Kafka) find the field's schema by it; `None` means the event's own
+    /// `key_field`.
+    pub key_field: Option<Arc<str>>,
     /// The schema `data` was written with: set by the producer for its own events, and by a
     /// backend whose broker says which schema a received message was written with; `None`
     /// when nobody knows (a Redis entry).
@@ -38,6 +45,7 @@ impl BusMessage {
             metadata,
             data,
             key: None,
+            key_field: None,
             schema: None,
         }
     }
@@ -45,6 +53,14 @@ impl BusMessage {
     /// The message with `key`.
     #[must_use]
     pub fn with_key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// The message with `key`, taken at the data field `path`.
+    #[must_use]
+    pub fn with_key_at(mut self, path: impl Into<Arc<str>>, key: impl Into<String>) -> Self {
+        self.key_field = Some(path.into());
         self.key = Some(key.into());
         self
     }

@@ -219,12 +219,12 @@ pub fn connect_producer_with(
             event_type: event_type.to_owned(),
             message: error.to_string(),
         })?;
-        let routes: Vec<(Arc<str>, String)> = config
+        let routes: Vec<(Arc<str>, Arc<str>)> = config
             .enabled_topics(event_type)
             .map(|(topic, topic_config)| {
                 (
                     Arc::from(prefix.full_topic(topic)),
-                    topic_config.event_key_field.clone(),
+                    Arc::from(topic_config.event_key_field.as_str()),
                 )
             })
             .collect();
@@ -283,7 +283,7 @@ impl Sink {
 /// without JSON and without `Any`.
 #[doc(hidden)]
 pub struct ProducerHook {
-    routes: Vec<(Arc<str>, String)>,
+    routes: Vec<(Arc<str>, Arc<str>)>,
     sink: Sink,
     with_keys: bool,
 }
@@ -327,6 +327,7 @@ impl ProducerHook {
                 metadata: metadata.clone(),
                 data,
                 key: key_of(key_field),
+                key_field: self.with_keys.then(|| Arc::clone(key_field)),
                 schema: Some(schema),
             };
             match self.sink.publish(stream, message) {
