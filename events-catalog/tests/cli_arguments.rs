@@ -161,3 +161,68 @@ fn an_invalid_setting_in_the_environment_is_an_error_naming_the_variable() {
         "{stderr}"
     );
 }
+
+#[test]
+fn consume_on_kafka_exits_at_once_without_error_when_kafka_consumers_are_disabled() {
+    // Port 1 has no broker: nothing is connected when the kill switch is off.
+    let output = Command::new(env!("CARGO_BIN_EXE_openedx-events"))
+        .args(["consume", "--kafka-bootstrap-servers", "127.0.0.1:1"])
+        .args([
+            "--schema-registry-url",
+            "http://127.0.0.1:1",
+            "--topic",
+            "t",
+            "--group",
+            "g",
+        ])
+        .env_remove("EVENT_BUS_TOPIC_PREFIX")
+        .env("EVENT_BUS_KAFKA_CONSUMERS_ENABLED", "false")
+        .output()
+        .expect("run openedx-events");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "openedx-events: consumers are disabled (EVENT_BUS_KAFKA_CONSUMERS_ENABLED=false); not consuming `t`\n"
+    );
+}
+
+#[test]
+fn kafka_without_a_schema_registry_or_with_a_redis_replay_position_is_refused() {
+    let consume = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_openedx-events"))
+            .args([
+                "consume",
+                "--kafka-bootstrap-servers",
+                "127.0.0.1:1",
+                "--topic",
+                "t",
+                "--group",
+                "g",
+            ])
+            .args(extra)
+            .env_remove("EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL")
+            .output()
+            .expect("run openedx-events")
+    };
+    let output = consume(&[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("the Kafka bus needs a schema registry: give --schema-registry-url"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = consume(&[
+        "--schema-registry-url",
+        "http://127.0.0.1:1",
+        "--last-read-msg-id",
+        "1-0",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("--last-read-msg-id is a Redis entry id; on Kafka, replay with --offset-time"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -11,8 +11,10 @@
 //! lists. Needs `OPENEDX_EVENTS_PYTHON` (the python of `scripts/python-env`) and a
 //! redis-server; without them the test is skipped, unless `OPENEDX_EVENTS_REQUIRE_INTEROP=1`.
 
+mod support;
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
@@ -23,6 +25,7 @@ use events_core::AvroEvent;
 use events_core::bus::{ProducerConfig, TopicPrefix, connect_producer};
 use events_core::testing::isolate_events;
 use serde_json::{Value, json};
+use support::{json_lines, payloads, root, run};
 
 /// `(event type, what it covers)`.
 const EVENT_TYPES: [(&str, &str); 8] = [
@@ -54,13 +57,6 @@ const EVENT_TYPES: [(&str, &str); 8] = [
     ("org.openedx.learning.lti_provider.launch.success.v1", "a map"),
 ];
 
-/// The golden case whose payload Python's own decoder changes (falsy optionals become None).
-const SKIPPED_CASE: &str = "falsy_optionals";
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 struct Setup {
     python: PathBuf,
     server: RedisServer,
@@ -73,50 +69,6 @@ fn setup(test: &str) -> Option<Setup> {
     };
     let server = RedisServer::for_test(test)?;
     Some(Setup { python, server })
-}
-
-/// The golden payloads of `event_type`, in order.
-fn payloads(event_type: &str) -> Vec<Value> {
-    let path = root()
-        .join("tests/fixtures/golden")
-        .join(format!("{}.json", event_type.replace('.', "+")));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    let golden: Value = serde_json::from_str(&text).unwrap();
-    golden["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|case| case["name"] != SKIPPED_CASE)
-        .map(|case| case["data"].clone())
-        .collect()
-}
-
-fn run(mut command: Command, stdin: &str) -> Output {
-    let description = format!("{command:?}");
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|error| panic!("{description}: {error}"));
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "{description} failed ({}):\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
-fn json_lines(output: &Output) -> Vec<Value> {
-    String::from_utf8(output.stdout.clone())
-        .unwrap()
-        .lines()
-        .filter(|line| line.starts_with('{'))
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("{line}: {error}")))
-        .collect()
 }
 
 fn cli() -> Command {

@@ -2,6 +2,7 @@
 //! programs; errors go to stderr with a non-zero exit status.
 
 mod avro;
+mod broker;
 mod consume;
 mod dead_letters;
 mod demo;
@@ -84,11 +85,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = docs::DocsLinks::Plain)]
         links: docs::DocsLinks,
     },
-    /// Publishes events to a Redis stream: one JSON payload (`{"<data key>": {...}}`) per line
-    /// on stdin, each with fresh metadata, as edx-event-bus-redis writes them.
+    /// Publishes events to a Redis stream or a Kafka topic: one JSON payload (`{"<data key>":
+    /// {...}}`) per line on stdin, each with fresh metadata, as edx-event-bus-redis and
+    /// edx-event-bus-kafka write them.
     Produce(produce::ProduceArgs),
-    /// Reads a Redis stream in a consumer group, re-sends each event on its signal and prints
-    /// it; unreadable entries go to the dead-letter stream and are reported on stderr.
+    /// Reads a Redis stream or a Kafka topic in a consumer group, re-sends each event on its
+    /// signal and prints it; unreadable entries go to the dead letters and are reported on
+    /// stderr.
     Consume(consume::ConsumeArgs),
     /// Shows a Redis stream's length, consumer groups (pending entries, lag) and consumers, and
     /// how many dead letters it has.

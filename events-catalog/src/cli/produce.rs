@@ -1,28 +1,34 @@
-//! `produce`: publishes events to a Redis stream, one JSON payload per line on stdin, as a
-//! service sending them would.
+//! `produce`: publishes events to a Redis stream or a Kafka topic, one JSON payload per line on
+//! stdin, as a service sending them would.
 
 use std::io::{BufRead, Write};
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
-use events_bus_redis::{RedisBusError, RedisOptions, RedisProducer, RedisSettings};
+use events_bus_kafka::KafkaProducer;
+use events_bus_redis::{RedisBusError, RedisProducer, RedisSettings};
 use events_core::EventsMetadata;
 use events_core::bus::BusMessage;
 use events_core::registry::get_signal_by_type;
 
 use super::CliError;
+use super::broker::{Broker, BrokerArgs};
 
 #[derive(Debug, Args)]
 pub(crate) struct ProduceArgs {
-    /// The Redis server, e.g. redis://127.0.0.1:6379/0.
-    #[arg(long, env = "EVENT_BUS_REDIS_CONNECTION_URL", hide_env_values = true)]
-    redis_url: String,
+    #[command(flatten)]
+    broker: BrokerArgs,
     /// The topic, without the prefix: EVENT_BUS_TOPIC_PREFIX in the environment is put before it
     /// as `{prefix}-{topic}`, as the Python event bus does.
     #[arg(long, value_parser = super::non_empty)]
     topic: String,
     /// The event type of every payload, e.g. org.openedx.learning.course.enrollment.created.v1.
     event_type: String,
+    /// The data field whose value keys each Kafka message (partitioning the topic), e.g.
+    /// enrollment.course.course_key [default: the event's key_field]; required on Kafka for an
+    /// event without one.
+    #[arg(long, value_name = "PATH")]
+    key_field: Option<String>,
     /// Trim the stream to about this many entries (`XADD … MAXLEN ~ N`; 0: never trim)
     /// [default: EVENT_BUS_REDIS_STREAM_MAX_LEN, else 10000].
     #[arg(long, value_name = "N")]
@@ -30,9 +36,9 @@ pub(crate) struct ProduceArgs {
     /// How each published event is reported on stdout.
     #[arg(long, value_enum, default_value_t = ProducedFormat::Text)]
     format: ProducedFormat,
-    /// How long to keep retrying a line while Redis cannot be reached (with backoff from 0.1 s
-    /// to 5 s), before giving up on it; 0 gives up at once. Errors Redis answers with are not
-    /// retried
+    /// How long to keep retrying a line while the broker cannot be reached (on Redis with
+    /// backoff from 0.1 s to 5 s; on Kafka librdkafka's own retries), before giving up on it; 0
+    /// gives up at once on Redis. Errors the broker answers with are not retried
     #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
     retry_timeout: Duration,
 }
@@ -75,13 +81,29 @@ pub(crate) fn run(
     })?;
     let settings = RedisSettings::from_env()?;
     let stream = settings.topic_prefix.full_topic(&args.topic);
-    let max_len = match args.max_len {
-        Some(max_len) => (max_len > 0).then_some(max_len),
-        None => settings.stream_max_len,
+    let mut sink = match args.broker.broker()? {
+        Broker::Redis(options) => {
+            let max_len = match args.max_len {
+                Some(max_len) => (max_len > 0).then_some(max_len),
+                None => settings.stream_max_len,
+            };
+            let producer = RedisProducer::new(options).with_max_len(max_len);
+            let mut retry = Retry::new(args.retry_timeout);
+            retry.run("", errors, || producer.ping())?;
+            Sink::Redis(Box::new(producer), retry)
+        }
+        Broker::Kafka { options, registry, .. } => {
+            let key_field = args
+                .key_field
+                .clone()
+                .or_else(|| info.key_field.map(str::to_owned))
+                .ok_or_else(|| format!("{} has no key_field: give --key-field for Kafka", info.event_type))?;
+            // librdkafka retries a message until its timeout; at least 1 ms.
+            let timeout = args.retry_timeout.max(Duration::from_millis(1)).as_millis().to_string();
+            let options = options.set("message.timeout.ms", &timeout);
+            Sink::Kafka(KafkaProducer::new(&options, registry)?, key_field)
+        }
     };
-    let producer = RedisProducer::new(RedisOptions::new(&args.redis_url)?).with_max_len(max_len);
-    let mut retry = Retry::new(args.retry_timeout);
-    retry.run("", errors, || producer.ping())?;
 
     let (mut published, mut failed) = (0u64, 0u64);
     for (index, line) in input.lines().enumerate() {
@@ -90,29 +112,39 @@ pub(crate) fn run(
         if line.trim().is_empty() {
             continue;
         }
-        let outcome = serde_json::from_str(&line)
+        let outcome: Result<_, CliError> = serde_json::from_str::<serde_json::Value>(&line)
             .map_err(|error| format!("{}: the payload is not JSON: {error}", info.event_type).into())
-            .and_then(|json| (codec.json_to_avro)(json).map_err(CliError::from))
-            .and_then(|data| {
+            .and_then(|json| {
+                let key = sink.key_at(&json);
+                let data = (codec.json_to_avro)(json)?;
                 // One message for every attempt: a line retried after a reply was lost, and so
                 // written twice, carries the same event id both times.
                 let metadata = EventsMetadata::new(info.event_type).with_minorversion(info.minor_version);
-                let message = BusMessage::new(metadata, data).with_schema((codec.event_schema)());
-                let entry_id = retry.run(&format!("line {number}: "), errors, || producer.add(&stream, &message))?;
-                Ok((entry_id, message.metadata))
+                let mut message = BusMessage::new(metadata, data).with_schema((codec.event_schema)());
+                if let Some((path, key)) = key {
+                    message = message.with_key_at(path, key);
+                }
+                let position = sink.publish(&stream, &message, number, errors)?;
+                Ok((position, message.metadata))
             });
         match outcome {
-            Ok((entry_id, metadata)) => {
+            Ok((position, metadata)) => {
                 published += 1;
                 match args.format {
-                    ProducedFormat::Text => writeln!(out, "line {number}: {entry_id} {}", metadata.id())?,
+                    ProducedFormat::Text => writeln!(out, "line {number}: {position} {}", metadata.id())?,
                     ProducedFormat::Jsonl => {
-                        let report = serde_json::json!({
+                        let mut report = serde_json::json!({
                             "line": number,
                             "stream": stream,
-                            "entry_id": entry_id,
                             "metadata": metadata.to_json_value(),
                         });
+                        match &position {
+                            Position::Entry(entry_id) => report["entry_id"] = entry_id.as_str().into(),
+                            Position::Offset(partition, offset) => {
+                                report["partition"] = (*partition).into();
+                                report["offset"] = (*offset).into();
+                            }
+                        }
                         writeln!(out, "{report}")?;
                     }
                 }
@@ -128,13 +160,79 @@ pub(crate) fn run(
         writeln!(
             errors,
             "published {published} events to `{stream}` on {}",
-            producer.address()
+            sink.address()
         )?;
     }
     if failed > 0 {
         return Err(format!("{failed} of {} lines could not be published", published + failed).into());
     }
     Ok(())
+}
+
+/// Where a line goes.
+enum Sink {
+    /// A Redis stream, with the retries of lines that cannot reach Redis.
+    Redis(Box<RedisProducer>, Retry),
+    /// A Kafka topic, with the data field that keys its messages.
+    Kafka(KafkaProducer, String),
+}
+
+/// Where a published event is.
+enum Position {
+    /// A Redis entry id.
+    Entry(String),
+    /// A Kafka partition and offset.
+    Offset(i32, i64),
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Position::Entry(entry_id) => f.write_str(entry_id),
+            Position::Offset(partition, offset) => write!(f, "{partition}@{offset}"),
+        }
+    }
+}
+
+impl Sink {
+    /// The key field and the text at it in `payload` (the `to_dict()` JSON), for Kafka.
+    fn key_at(&self, payload: &serde_json::Value) -> Option<(String, String)> {
+        let Sink::Kafka(_, path) = self else {
+            return None;
+        };
+        let value = path.split('.').try_fold(payload, |node, name| node.get(name))?;
+        let text = match value {
+            serde_json::Value::String(text) => text.clone(),
+            serde_json::Value::Null => return None,
+            other => other.to_string(),
+        };
+        Some((path.clone(), text))
+    }
+
+    fn publish(
+        &mut self,
+        stream: &str,
+        message: &BusMessage,
+        number: usize,
+        errors: &mut dyn Write,
+    ) -> Result<Position, CliError> {
+        match self {
+            Sink::Redis(producer, retry) => retry
+                .run(&format!("line {number}: "), errors, || producer.add(stream, message))
+                .map(Position::Entry),
+            Sink::Kafka(producer, _) => {
+                let (partition, offset) = producer.send_one(stream, message)?;
+                Ok(Position::Offset(partition, offset))
+            }
+        }
+    }
+
+    fn address(&self) -> String {
+        match self {
+            Sink::Redis(producer, _) => producer.address().to_string(),
+            Sink::Kafka(producer, _) => producer.bootstrap_servers().to_owned(),
+        }
+    }
 }
 
 /// The first wait before retrying; each wait after it is twice as long, up to [`MAX_WAIT`].
