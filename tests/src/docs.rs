@@ -33,6 +33,7 @@ pages! {
     how_to_add_event_bus_support => "../../docs/how-to/add-event-bus-support.md",
     how_to_define_events_in_your_crate => "../../docs/how-to/define-events-in-your-crate.md",
     how_to_use_redis => "../../docs/how-to/use-redis.md",
+    how_to_use_kafka => "../../docs/how-to/use-kafka.md",
     how_to_use_the_bus_from_async_code => "../../docs/how-to/use-the-bus-from-async-code.md",
     concepts_events => "../../docs/concepts/events.md",
     concepts_signals_and_receivers => "../../docs/concepts/signals-and-receivers.md",
@@ -59,6 +60,7 @@ pages! {
     decisions_non_finite_doubles_as_strings_in_json => "../../docs/decisions/0009-non-finite-doubles-as-strings-in-json.md",
     decisions_background_publisher => "../../docs/decisions/0010-background-publisher.md",
     decisions_backend_neutral_bus => "../../docs/decisions/0011-backend-neutral-bus.md",
+    decisions_kafka_on_librdkafka => "../../docs/decisions/0012-kafka-on-librdkafka.md",
 }
 
 #[cfg(test)]
