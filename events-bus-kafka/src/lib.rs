@@ -20,12 +20,15 @@
 //!   cached; basic auth).
 //! - [`KafkaSettings::from_env`] reads the upstream `EVENT_BUS_KAFKA_*` settings and
 //!   [`KafkaOptions`] holds the connection's (SASL PLAIN over SSL from the API key and secret).
+//! - [`KafkaAdmin`] answers an operator's questions: a topic's partitions and offsets, a
+//!   group's lag on each and its members, the dead letters waiting.
 //! - [`testing`] starts throw-away brokers (tansu) for tests.
 //!
 //! The client is librdkafka, through the `rdkafka` crate, as the Python stack's
 //! `confluent-kafka` is: the same protocol implementation, partitioner (a message goes to the
 //! partition its key hashes to, on both stacks) and configuration properties.
 
+mod admin;
 mod consumer;
 mod error;
 pub mod framing;
@@ -37,6 +40,7 @@ pub mod schema;
 pub mod settings;
 pub mod testing;
 
+pub use admin::{GroupMember, KafkaAdmin, PartitionStatus, TopicStatus};
 pub use consumer::{KafkaConsumer, KafkaRecord, KafkaStart};
 pub use error::KafkaBusError;
 pub use options::KafkaOptions;

@@ -513,3 +513,116 @@ fn a_send_the_brokers_do_not_acknowledge_in_time_fails_with_the_event_id_and_the
     let (_, offset) = producer.send_one("runs", &message(3)).unwrap();
     assert!(offset >= 1, "written after the first: {offset}");
 }
+
+run_event!(Shared, "com.example.learning.run.shared.v1");
+run_event!(Crashed, "com.example.learning.run.crashed.v1");
+
+#[test]
+fn a_consumer_joining_its_group_mid_stream_takes_partitions_and_no_event_is_lost() {
+    let Some(setup) = setup("a_consumer_joining_its_group", &[("runs", 4), ("runs-dead-letter", 1)]) else {
+        return;
+    };
+    let producer = setup.producer();
+    let message = |index: i64| {
+        let event = Shared::new(run(&format!("run-{}", index % 20), index));
+        BusMessage::new(EventsMetadata::new(Shared::INFO.event_type), event.to_avro())
+            .with_key(event.key_text().unwrap())
+    };
+    let events = isolate_events().enable(&RUN_SHARED).start();
+    let handle = events.handle();
+    let start_worker = || {
+        let backend = setup.consumer("runs", "lms", KafkaStart::Earliest);
+        let handle = handle.clone();
+        let mut consumer = Consumer::new(backend, options());
+        let shutdown = consumer.shutdown_handle();
+        let worker = std::thread::spawn(move || {
+            let _in = handle.enter();
+            consumer.run().unwrap()
+        });
+        (worker, shutdown)
+    };
+    let wait_for = |count: usize| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while events.sent::<Shared>().len() < count && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+
+    let mut sent: Vec<BusMessage> = (0..100).map(message).collect();
+    producer.send_batch("runs", &sent).unwrap();
+    let first = start_worker();
+    wait_for(50);
+    // The second joins while the first is consuming: the group rebalances under it.
+    let second = start_worker();
+    for index in 100..300 {
+        let next = message(index);
+        producer.send("runs", &next).unwrap();
+        sent.push(next);
+        // Over about eight seconds: the rebalance waits for the first consumer to rejoin.
+        if index % 5 == 0 {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+    wait_for(sent.len());
+    let mut delivered = Vec::new();
+    for (worker, shutdown) in [first, second] {
+        shutdown.shutdown();
+        delivered.push(worker.join().unwrap().delivered);
+    }
+    let received = events.sent::<Shared>();
+    let ids: std::collections::HashSet<_> = received.iter().map(|event| event.metadata().id()).collect();
+    for message in &sent {
+        assert!(
+            ids.contains(&message.metadata.id()),
+            "event {} lost",
+            message.metadata.id()
+        );
+    }
+    assert_eq!(delivered.iter().sum::<u64>(), received.len() as u64);
+    assert!(
+        delivered[1] > 0,
+        "the consumer that joined took partitions: {delivered:?}"
+    );
+}
+
+#[test]
+fn a_consumer_that_dies_before_committing_leaves_its_batch_to_the_next() {
+    let Some(setup) = setup(
+        "a_consumer_that_dies_before_committing",
+        &[("runs", 1), ("runs-dead-letter", 1)],
+    ) else {
+        return;
+    };
+    let producer = setup.producer();
+    let sent: Vec<BusMessage> = (0..5)
+        .map(|index| {
+            let event = Crashed::new(run("run-1", index));
+            BusMessage::new(EventsMetadata::new(Crashed::INFO.event_type), event.to_avro()).with_key("run-1")
+        })
+        .collect();
+    producer.send_batch("runs", &sent).unwrap();
+
+    // Received and acknowledged, but the process dies before the batch's commit.
+    let mut doomed = setup.consumer("runs", "lms", KafkaStart::Earliest);
+    let mut received = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while received.len() < 5 && std::time::Instant::now() < deadline {
+        received
+            .extend(events_core::bus::ConsumerBackend::receive(&mut doomed, 5, Duration::from_millis(500)).unwrap());
+    }
+    assert_eq!(received.len(), 5);
+    for delivery in &received {
+        events_core::bus::ConsumerBackend::ack(&mut doomed, &delivery.token).unwrap();
+    }
+    drop(doomed);
+
+    let events = isolate_events().enable(&RUN_CRASHED).start();
+    let outcomes = consume(setup.consumer("runs", "lms", KafkaStart::Earliest), 5);
+    assert_eq!(outcomes, vec![Outcome::Delivered; 5], "delivered again: at least once");
+    let seats: Vec<i64> = events
+        .sent::<Crashed>()
+        .iter()
+        .map(|event| event.data().run.seats())
+        .collect();
+    assert_eq!(seats, [0, 1, 2, 3, 4]);
+}

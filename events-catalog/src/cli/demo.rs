@@ -5,6 +5,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use events_bus_kafka::{KafkaAdmin, KafkaConsumer, KafkaOptions, KafkaProducer, KafkaStart, SchemaRegistry};
 use events_bus_redis::{RedisOptions, RedisProducer, RedisStream};
 use events_catalog::learning::{
     COURSE_ENROLLMENT_CREATED, CourseData, CourseEnrollmentCreated, CourseEnrollmentData, UserData, UserPersonalData,
@@ -64,6 +65,42 @@ pub(crate) fn run_on_redis(out: &mut dyn Write, url: &str) -> Result<(), CliErro
     )
 }
 
+/// Runs the demo over Kafka at `options`, with schemas in `registry`; `EVENT_BUS_TOPIC_PREFIX`
+/// applies. The topic must exist.
+pub(crate) fn run_on_kafka(
+    out: &mut dyn Write,
+    options: &KafkaOptions,
+    registry: Arc<SchemaRegistry>,
+    prefix: &TopicPrefix,
+) -> Result<(), CliError> {
+    let topic = prefix.full_topic(TOPIC);
+    // A group of its own per run, reading from the moment the run started: a new group would
+    // otherwise start at the end of the topic when it is first assigned, after the event is
+    // published.
+    let group = format!("demo-notifications-{}", std::process::id());
+    let consumer = KafkaConsumer::new(
+        options,
+        Arc::clone(&registry),
+        &topic,
+        &group,
+        KafkaStart::Time(Utc::now()),
+    )?;
+    let producer = Arc::new(KafkaProducer::new(options, registry)?);
+    let admin = KafkaAdmin::new(options)?;
+    run_with(
+        out,
+        producer,
+        consumer,
+        &format!("Kafka at {}", options.bootstrap_servers()),
+        prefix,
+        &|topic| {
+            admin
+                .status(topic, None)
+                .map_or(0, |status| usize::try_from(status.messages).unwrap_or(0))
+        },
+    )
+}
+
 /// The demo on any bus: `producer` publishes to the topic `consumer` reads.
 pub(crate) fn run_with<B: ConsumerBackend>(
     out: &mut dyn Write,
@@ -117,7 +154,7 @@ pub(crate) fn run_with<B: ConsumerBackend>(
     let binding = connect_producer(&config, producer, prefix)?;
     writeln!(
         out,
-        "   event bus producer connected (publishing off the sender's thread): {} -> stream `{stream}` on {bus_name}",
+        "   event bus producer connected (publishing off the sender's thread): {} -> `{stream}` on {bus_name}",
         info.event_type
     )?;
 
@@ -156,7 +193,7 @@ pub(crate) fn run_with<B: ConsumerBackend>(
     binding.flush(Duration::from_secs(10))?;
     writeln!(
         out,
-        "   published by the background publisher: stream `{stream}` now holds {}",
+        "   published by the background publisher: `{stream}` now holds {}",
         entries(stream_len(&stream))
     )?;
 
@@ -182,7 +219,7 @@ pub(crate) fn run_with<B: ConsumerBackend>(
     }
     writeln!(
         out,
-        "   stream `{stream}` still holds {}: events from the bus are not published again",
+        "   `{stream}` still holds {}: events from the bus are not published again",
         entries(stream_len(&stream))
     )?;
     binding.unbind();

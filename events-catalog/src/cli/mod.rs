@@ -93,8 +93,8 @@ enum Command {
     /// signal and prints it; unreadable entries go to the dead letters and are reported on
     /// stderr.
     Consume(consume::ConsumeArgs),
-    /// Shows a Redis stream's length, consumer groups (pending entries, lag) and consumers, and
-    /// how many dead letters it has.
+    /// Shows a Redis stream's length, consumer groups (pending entries, lag) and consumers, or a
+    /// Kafka topic's partitions and a group's lag on each; and how many dead letters wait.
     Status(status::StatusArgs),
     /// Lists, replays and trims the dead letters of a Redis stream: the entries consumers could
     /// not deliver.
@@ -103,9 +103,30 @@ enum Command {
     Demo {
         /// Run the demo over Redis Streams at this URL (e.g. redis://127.0.0.1:6379/0) instead
         /// of the embedded in-memory bus.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "kafka_bootstrap_servers")]
         redis_url: Option<String>,
+        /// Run the demo over Kafka at these brokers instead, on the existing topic
+        /// course-enrollment-lifecycle (with EVENT_BUS_TOPIC_PREFIX before it).
+        #[arg(long, value_name = "SERVERS", requires = "schema_registry_url")]
+        kafka_bootstrap_servers: Option<String>,
+        /// The schema registry of the Kafka demo.
+        #[arg(long, value_name = "URL")]
+        schema_registry_url: Option<String>,
     },
+}
+
+fn demo_on_kafka(out: &mut dyn std::io::Write, servers: &str, registry_url: &str) -> Result<(), CliError> {
+    let settings = events_bus_kafka::KafkaSettings::from_env()?;
+    let options = events_bus_kafka::KafkaOptions::from_settings(&events_bus_kafka::KafkaSettings {
+        bootstrap_servers: Some(servers.to_owned()),
+        ..settings.clone()
+    })
+    .ok_or("no Kafka bootstrap servers")?;
+    let mut registry = events_bus_kafka::SchemaRegistry::new(registry_url)?;
+    if let Some((key, secret)) = &settings.schema_registry_auth {
+        registry = registry.with_basic_auth(key, secret);
+    }
+    demo::run_on_kafka(out, &options, std::sync::Arc::new(registry), &settings.topic_prefix)
 }
 
 /// A value parser for names that Redis would take but nobody means empty: topics, groups and
@@ -150,8 +171,15 @@ pub(crate) fn run() -> ExitCode {
         Command::Consume(args) => consume::run(&args, Box::new(std::io::stdout()), Box::new(std::io::stderr())),
         Command::Status(args) => status::run(&args, stdout),
         Command::DeadLetters(args) => dead_letters::run(&args, stdout, &mut std::io::stderr()),
-        Command::Demo { redis_url: None } => demo::run(stdout),
-        Command::Demo { redis_url: Some(url) } => demo::run_on_redis(stdout, &url),
+        Command::Demo {
+            redis_url,
+            kafka_bootstrap_servers,
+            schema_registry_url,
+        } => match (redis_url, kafka_bootstrap_servers, schema_registry_url) {
+            (Some(url), _, _) => demo::run_on_redis(stdout, &url),
+            (None, Some(servers), Some(registry)) => demo_on_kafka(stdout, &servers, &registry),
+            _ => demo::run(stdout),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
