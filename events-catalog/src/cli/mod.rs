@@ -9,6 +9,7 @@ mod demo;
 mod docs;
 mod inspect;
 mod logging;
+mod outbox;
 mod produce;
 mod schemas;
 mod status;
@@ -99,6 +100,11 @@ enum Command {
     /// Lists, replays and trims the dead letters of a Redis stream: the entries consumers could
     /// not deliver.
     DeadLetters(dead_letters::DeadLettersArgs),
+    /// The transactional outbox of a service's database: migrate, relay, status.
+    Outbox {
+        #[command(subcommand)]
+        command: outbox::OutboxCommand,
+    },
     /// Shows the enrollment event going from its definition to a receiver, step by step.
     Demo {
         /// Run the demo over Redis Streams at this URL (e.g. redis://127.0.0.1:6379/0) instead
@@ -171,6 +177,7 @@ pub(crate) fn run() -> ExitCode {
         Command::Consume(args) => consume::run(&args, Box::new(std::io::stdout()), Box::new(std::io::stderr())),
         Command::Status(args) => status::run(&args, stdout),
         Command::DeadLetters(args) => dead_letters::run(&args, stdout, &mut std::io::stderr()),
+        Command::Outbox { command } => outbox::run(&command, stdout, &mut std::io::stderr()),
         Command::Demo {
             redis_url,
             kafka_bootstrap_servers,

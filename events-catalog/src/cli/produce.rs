@@ -33,6 +33,10 @@ pub(crate) struct ProduceArgs {
     /// [default: EVENT_BUS_REDIS_STREAM_MAX_LEN, else 10000].
     #[arg(long, value_name = "N")]
     max_len: Option<usize>,
+    /// Write each line to the transactional outbox of this database (sqlite:PATH), one
+    /// transaction per line, instead of publishing it; `outbox relay` publishes it.
+    #[arg(long, value_name = "DATABASE")]
+    outbox: Option<String>,
     /// How each published event is reported on stdout.
     #[arg(long, value_enum, default_value_t = ProducedFormat::Text)]
     format: ProducedFormat,
@@ -81,28 +85,40 @@ pub(crate) fn run(
     })?;
     let settings = RedisSettings::from_env()?;
     let stream = settings.topic_prefix.full_topic(&args.topic);
-    let mut sink = match args.broker.broker()? {
-        Broker::Redis(options) => {
-            let max_len = match args.max_len {
-                Some(max_len) => (max_len > 0).then_some(max_len),
-                None => settings.stream_max_len,
-            };
-            let producer = RedisProducer::new(options).with_max_len(max_len);
-            let mut retry = Retry::new(args.retry_timeout);
-            retry.run("", errors, || producer.ping())?;
-            Sink::Redis(Box::new(producer), retry)
+    let key_field = args.key_field.clone().or_else(|| info.key_field.map(str::to_owned));
+    let broker = match &args.outbox {
+        Some(_) => None,
+        None => Some(args.broker.broker()?),
+    };
+    let mut sink = match broker {
+        None => {
+            let path = super::outbox::sqlite_path(args.outbox.as_deref().unwrap_or_default())?;
+            let connection = rusqlite::Connection::open(path)
+                .map_err(|error| format!("opening the outbox {}: {error}", path.display()))?;
+            connection.busy_timeout(Duration::from_secs(5))?;
+            events_outbox::migrate(&connection)?;
+            Sink::Outbox(Box::new(connection), key_field)
         }
-        Broker::Kafka { options, registry, .. } => {
-            let key_field = args
-                .key_field
-                .clone()
-                .or_else(|| info.key_field.map(str::to_owned))
-                .ok_or_else(|| format!("{} has no key_field: give --key-field for Kafka", info.event_type))?;
-            // librdkafka retries a message until its timeout; at least 1 ms.
-            let timeout = args.retry_timeout.max(Duration::from_millis(1)).as_millis().to_string();
-            let options = options.set("message.timeout.ms", &timeout);
-            Sink::Kafka(KafkaProducer::new(&options, registry)?, key_field)
-        }
+        Some(broker) => match broker {
+            Broker::Redis(options) => {
+                let max_len = match args.max_len {
+                    Some(max_len) => (max_len > 0).then_some(max_len),
+                    None => settings.stream_max_len,
+                };
+                let producer = RedisProducer::new(options).with_max_len(max_len);
+                let mut retry = Retry::new(args.retry_timeout);
+                retry.run("", errors, || producer.ping())?;
+                Sink::Redis(Box::new(producer), retry)
+            }
+            Broker::Kafka { options, registry, .. } => {
+                let key_field = key_field
+                    .ok_or_else(|| format!("{} has no key_field: give --key-field for Kafka", info.event_type))?;
+                // librdkafka retries a message until its timeout; at least 1 ms.
+                let timeout = args.retry_timeout.max(Duration::from_millis(1)).as_millis().to_string();
+                let options = options.set("message.timeout.ms", &timeout);
+                Sink::Kafka(KafkaProducer::new(&options, registry)?, key_field)
+            }
+        },
     };
 
     let (mut published, mut failed) = (0u64, 0u64);
@@ -144,6 +160,7 @@ pub(crate) fn run(
                                 report["partition"] = (*partition).into();
                                 report["offset"] = (*offset).into();
                             }
+                            Position::Row(id) => report["outbox_row"] = (*id).into(),
                         }
                         writeln!(out, "{report}")?;
                     }
@@ -175,6 +192,8 @@ enum Sink {
     Redis(Box<RedisProducer>, Retry),
     /// A Kafka topic, with the data field that keys its messages.
     Kafka(KafkaProducer, String),
+    /// The outbox of a SQLite database, with the data field that keys the messages, if any.
+    Outbox(Box<rusqlite::Connection>, Option<String>),
 }
 
 /// Where a published event is.
@@ -183,6 +202,8 @@ enum Position {
     Entry(String),
     /// A Kafka partition and offset.
     Offset(i32, i64),
+    /// An outbox row.
+    Row(i64),
 }
 
 impl std::fmt::Display for Position {
@@ -190,6 +211,7 @@ impl std::fmt::Display for Position {
         match self {
             Position::Entry(entry_id) => f.write_str(entry_id),
             Position::Offset(partition, offset) => write!(f, "{partition}@{offset}"),
+            Position::Row(id) => write!(f, "outbox row {id}"),
         }
     }
 }
@@ -197,8 +219,9 @@ impl std::fmt::Display for Position {
 impl Sink {
     /// The key field and the text at it in `payload` (the `to_dict()` JSON), for Kafka.
     fn key_at(&self, payload: &serde_json::Value) -> Option<(String, String)> {
-        let Sink::Kafka(_, path) = self else {
-            return None;
+        let path = match self {
+            Sink::Kafka(_, path) | Sink::Outbox(_, Some(path)) => path,
+            _ => return None,
         };
         let value = path.split('.').try_fold(payload, |node, name| node.get(name))?;
         let text = match value {
@@ -224,6 +247,13 @@ impl Sink {
                 let (partition, offset) = producer.send_one(stream, message)?;
                 Ok(Position::Offset(partition, offset))
             }
+            Sink::Outbox(connection, _) => {
+                let transaction = connection.transaction()?;
+                events_outbox::write_message(&transaction, stream, message)?;
+                let row = transaction.last_insert_rowid();
+                transaction.commit()?;
+                Ok(Position::Row(row))
+            }
         }
     }
 
@@ -231,6 +261,7 @@ impl Sink {
         match self {
             Sink::Redis(producer, _) => producer.address().to_string(),
             Sink::Kafka(producer, _) => producer.bootstrap_servers().to_owned(),
+            Sink::Outbox(connection, _) => format!("the outbox {}", connection.path().unwrap_or("(in memory)")),
         }
     }
 }

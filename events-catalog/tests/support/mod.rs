@@ -42,8 +42,13 @@ pub fn run(mut command: Command, stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|error| panic!("{description}: {error}"));
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    // Written from a thread of its own: a command that prints as it reads would otherwise fill
+    // its stdout pipe while this thread is still writing stdin, and both would wait forever.
+    let mut input = child.stdin.take().unwrap();
+    let stdin = stdin.to_owned();
+    let writer = std::thread::spawn(move || input.write_all(stdin.as_bytes()));
     let output = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
     assert!(
         output.status.success(),
         "{description} failed ({}):\n{}",
