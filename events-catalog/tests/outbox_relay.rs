@@ -141,3 +141,81 @@ fn a_relay_killed_at_random_points_loses_nothing_and_repeats_at_most_its_batch_i
     assert_eq!(status["sent"], EVENTS as u64);
     assert_eq!(status["oldest_pending_ms"], Value::Null);
 }
+
+#[test]
+fn lines_written_to_a_postgres_outbox_are_relayed_to_redis_once_each() {
+    let Some(server) = RedisServer::for_test("lines_written_to_a_postgres_outbox") else {
+        return;
+    };
+    let Some(postgres) = events_outbox::testing::PostgresServer::for_test("lines_written_to_a_postgres_outbox") else {
+        return;
+    };
+    let database = postgres.create_database("service").unwrap();
+    let payload = payloads(ENROLLMENT)[0].to_string();
+    let mut produce = cli();
+    produce.args([
+        "produce",
+        "--outbox",
+        &database,
+        "--topic",
+        "enrollments",
+        "--format",
+        "jsonl",
+        ENROLLMENT,
+    ]);
+    let written = json_lines(&run(produce, &format!("{payload}\n").repeat(30)));
+    assert!(written.iter().all(|line| line["outbox_row"].is_i64()), "{written:?}");
+    let written: Vec<String> = written
+        .iter()
+        .map(|line| line["metadata"]["id"].as_str().unwrap().to_owned())
+        .collect();
+
+    let mut relay = cli();
+    relay.args([
+        "outbox",
+        "relay",
+        "--database",
+        &database,
+        "--redis-url",
+        &server.url(),
+        "--until-empty",
+    ]);
+    let output = run(relay, "");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("relayed 30 messages"), "{stderr}");
+    assert!(
+        !stderr.contains("postgres@"),
+        "no credentials in the messages: {stderr}"
+    );
+    assert_eq!(entry_ids(&server.url(), "enrollments"), written);
+
+    let mut status = cli();
+    status.args(["outbox", "status", "--database", &database, "--format", "json"]);
+    let status: Value = serde_json::from_slice(&run(status, "").stdout).unwrap();
+    assert_eq!(
+        (status["pending"].as_u64(), status["sent"].as_u64()),
+        (Some(0), Some(30))
+    );
+}
+
+#[test]
+fn the_demo_runs_through_the_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut demo = cli();
+    demo.args([
+        "demo",
+        "--outbox",
+        &format!("sqlite:{}", dir.path().join("demo.sqlite").display()),
+    ]);
+    let stdout = String::from_utf8(run(demo, "").stdout).unwrap();
+    assert!(
+        stdout.contains("a second enrollment rolled back took its event with it: 1 pending"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("relayed 1 entry to `course-enrollment-lifecycle`"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("consumer handled 1 entry: 1 delivered"), "{stdout}");
+    assert!(stdout.contains("received from the event bus"), "{stdout}");
+}

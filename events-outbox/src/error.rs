@@ -12,6 +12,15 @@ pub enum OutboxError {
         #[source]
         source: rusqlite::Error,
     },
+    /// PostgreSQL failed.
+    #[error("{context}: {source}")]
+    Postgres {
+        /// What was being done.
+        context: String,
+        /// The client's error.
+        #[source]
+        source: postgres::Error,
+    },
     /// The event cannot go through the outbox (it is not serializable, its key field has no
     /// value, …).
     #[error("{event_type}: {reason}")]

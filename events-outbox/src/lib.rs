@@ -16,7 +16,9 @@
 //!   the batch it had in flight, so consumers see each event at least once
 //!   ([`Deduplicator`] drops the repeats by event id);
 //! - on SQLite (the embedded default, a file), one relay at a time holds the outbox: a second
-//!   one waits for the lock.
+//!   one waits for the lock. On PostgreSQL ([`Outbox::send_postgres`], `send_postgres_async`,
+//!   [`PostgresRelay`]), several relays may run: each claims rows with `FOR UPDATE SKIP
+//!   LOCKED`, and the rows of a key wait while an older one is claimed by another.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -60,11 +62,14 @@
 mod dedup;
 mod error;
 mod outbox;
+mod postgres;
 mod relay;
 mod schema;
+pub mod testing;
 
 pub use dedup::Deduplicator;
 pub use error::OutboxError;
 pub use outbox::{Outbox, write_message};
+pub use postgres::{PostgresRelay, migrate_postgres, status_postgres, write_message_postgres};
 pub use relay::{Relay, RelayOptions, RelayReport};
 pub use schema::{OutboxStatus, migrate, status};

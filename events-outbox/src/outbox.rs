@@ -58,6 +58,26 @@ impl Outbox {
         event: &T,
         metadata: EventsMetadata,
     ) -> Result<EventsMetadata, OutboxError> {
+        for (topic, message) in self.messages_with(event, metadata.clone())? {
+            write_message(transaction, &topic, &message)?;
+        }
+        Ok(metadata)
+    }
+
+    /// The message of `event`, with fresh metadata, for each of its enabled topics.
+    pub(crate) fn messages<T: AvroEvent>(
+        &self,
+        event: &T,
+    ) -> Result<(EventsMetadata, Vec<(String, BusMessage)>), OutboxError> {
+        let metadata = EventsMetadata::new(T::INFO.event_type).with_minorversion(T::INFO.minor_version);
+        Ok((metadata.clone(), self.messages_with(event, metadata)?))
+    }
+
+    fn messages_with<T: AvroEvent>(
+        &self,
+        event: &T,
+        metadata: EventsMetadata,
+    ) -> Result<Vec<(String, BusMessage)>, OutboxError> {
         let topics = self
             .routes
             .iter()
@@ -72,14 +92,16 @@ impl Outbox {
         }
         let data = event.to_avro();
         let schema = EventSchema::of::<T>();
-        for (topic, key_field) in topics {
-            let mut message = BusMessage::new(metadata.clone(), data.clone()).with_schema(schema);
-            if let Some(key) = event.key_text_at(key_field) {
-                message = message.with_key_at(Arc::clone(key_field), key);
-            }
-            write_message(transaction, topic, &message)?;
-        }
-        Ok(metadata)
+        Ok(topics
+            .iter()
+            .map(|(topic, key_field)| {
+                let mut message = BusMessage::new(metadata.clone(), data.clone()).with_schema(schema);
+                if let Some(key) = event.key_text_at(key_field) {
+                    message = message.with_key_at(Arc::clone(key_field), key);
+                }
+                (topic.clone(), message)
+            })
+            .collect())
     }
 }
 

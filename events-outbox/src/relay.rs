@@ -226,7 +226,7 @@ impl Relay {
                     id: row.get(0)?,
                     topic: row.get(1)?,
                     event_id: row.get(2)?,
-                    message: message(
+                    message: message_of(
                         &row.get::<_, String>(3)?,
                         row.get(4)?,
                         row.get(5)?,
@@ -291,7 +291,7 @@ struct Row {
 }
 
 /// The bus message a row holds.
-fn message(
+pub(crate) fn message_of(
     metadata: &str,
     key_field: Option<String>,
     key: Option<String>,
@@ -335,7 +335,7 @@ fn lock_file(path: &Path) -> Result<File, OutboxError> {
 }
 
 /// Sleeps for `duration`, waking early on shutdown.
-fn pause(shutdown: &ShutdownHandle, duration: Duration) {
+pub(crate) fn pause(shutdown: &ShutdownHandle, duration: Duration) {
     let until = Instant::now() + duration;
     while !shutdown.is_shutdown() {
         let left = until.saturating_duration_since(Instant::now());

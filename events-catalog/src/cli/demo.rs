@@ -16,6 +16,7 @@ use events_core::bus::{
 };
 use events_core::keys::CourseKey;
 use events_core::prelude::*;
+use events_outbox::{Outbox, Relay, RelayOptions};
 
 use super::CliError;
 
@@ -159,25 +160,7 @@ pub(crate) fn run_with<B: ConsumerBackend>(
     )?;
 
     writeln!(out, "3. send")?;
-    let pii = UserPersonalData::builder()
-        .username("ada")
-        .email("ada@example.com")
-        .name("Ada Lovelace")
-        .build();
-    let user = UserData::builder().id(7).is_active(true).pii(pii).build();
-    let course_key: CourseKey = "course-v1:edX+DemoX+Demo_Course".parse()?;
-    let course = CourseData::builder()
-        .course_key(course_key)
-        .display_name("Demonstration Course")
-        .build();
-    let enrollment = CourseEnrollmentData::builder()
-        .user(user)
-        .course(course)
-        .mode("audit")
-        .is_active(true)
-        .creation_date(Utc::now())
-        .build();
-    let event = CourseEnrollmentCreated::new(enrollment);
+    let event = enrollment_event()?;
     writeln!(out, "   {event:?}")?;
     writeln!(out, "   Avro payload: {} bytes", event.to_avro().len())?;
     let responses = COURSE_ENROLLMENT_CREATED.send_event(event)?;
@@ -224,6 +207,125 @@ pub(crate) fn run_with<B: ConsumerBackend>(
     )?;
     binding.unbind();
     connection.disconnect();
+    Ok(())
+}
+
+/// The enrollment of the demo.
+fn enrollment_event() -> Result<CourseEnrollmentCreated, CliError> {
+    let pii = UserPersonalData::builder()
+        .username("ada")
+        .email("ada@example.com")
+        .name("Ada Lovelace")
+        .build();
+    let user = UserData::builder().id(7).is_active(true).pii(pii).build();
+    let course_key: CourseKey = "course-v1:edX+DemoX+Demo_Course".parse()?;
+    let course = CourseData::builder()
+        .course_key(course_key)
+        .display_name("Demonstration Course")
+        .build();
+    let enrollment = CourseEnrollmentData::builder()
+        .user(user)
+        .course(course)
+        .mode("audit")
+        .is_active(true)
+        .creation_date(Utc::now())
+        .build();
+    Ok(CourseEnrollmentCreated::new(enrollment))
+}
+
+/// Runs the demo through the transactional outbox of the SQLite database at `path`: the event
+/// is written in the transaction of the enrollment itself, relayed once committed, and
+/// received from the embedded in-memory bus.
+pub(crate) fn run_with_outbox(out: &mut dyn Write, path: &std::path::Path) -> Result<(), CliError> {
+    let info = COURSE_ENROLLMENT_CREATED.info();
+    writeln!(out, "1. define")?;
+    writeln!(out, "   {} = {}", info.name, info.event_type)?;
+    writeln!(out, "   key field {}", info.key_field.unwrap_or("-"))?;
+
+    writeln!(out, "2. migrate the outbox")?;
+    let mut connection = super::outbox::open(path)?;
+    events_outbox::migrate(&connection)?;
+    connection
+        .execute_batch("CREATE TABLE IF NOT EXISTS demo_enrollments (user_id INTEGER, course_key TEXT, mode TEXT)")?;
+    let config = ProducerConfig::default().publish(info.event_type, TOPIC, info.key_field.unwrap_or_default())?;
+    let outbox = Outbox::new(&config, &TopicPrefix::none());
+    writeln!(out, "   outbox tables current in {}", path.display())?;
+
+    writeln!(out, "3. send on commit")?;
+    let event = enrollment_event()?;
+    let enrollment = event.enrollment();
+    let transaction = connection.transaction()?;
+    transaction.execute(
+        "INSERT INTO demo_enrollments VALUES (?1, ?2, ?3)",
+        rusqlite::params![
+            enrollment.user().id(),
+            enrollment.course().course_key().to_string(),
+            enrollment.mode()
+        ],
+    )?;
+    let metadata = outbox.send(&transaction, &event)?;
+    transaction.commit()?;
+    writeln!(out, "   enrollment row and event {} committed together", metadata.id())?;
+    let transaction = connection.transaction()?;
+    outbox.send(&transaction, &enrollment_event()?)?;
+    transaction.rollback()?;
+    let status = events_outbox::status(&connection)?;
+    writeln!(
+        out,
+        "   a second enrollment rolled back took its event with it: {} pending",
+        status.pending
+    )?;
+
+    writeln!(out, "4. relay")?;
+    let bus = InMemoryBus::new();
+    let consumer = bus.consumer(TOPIC, "demo-notifications", "worker-1", StartFrom::Backlog);
+    let mut relay = Relay::open(path, Arc::new(bus.clone()), RelayOptions::default())?;
+    let report = relay.relay_once()?;
+    writeln!(
+        out,
+        "   relayed {} to `{TOPIC}` on the embedded in-memory bus; {} pending",
+        entries(report.published),
+        events_outbox::status(&connection)?.pending
+    )?;
+
+    writeln!(out, "5. receive")?;
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let inbox = Arc::clone(&received);
+    let connection_id = COURSE_ENROLLMENT_CREATED.connect("demo.welcome_email", move |event| {
+        let line = format!(
+            "{} enrolled in {} as {}; event {}{}",
+            event.data().enrollment().user().pii().username(),
+            event.data().enrollment().course().course_key(),
+            event.data().enrollment().mode(),
+            event.metadata().id(),
+            if event.from_event_bus() {
+                ", received from the event bus"
+            } else {
+                ""
+            },
+        );
+        inbox.lock().map_err(|_| "inbox poisoned")?.push(line);
+        Ok(())
+    });
+    let mut consumer = Consumer::new(
+        consumer,
+        ConsumerOptions {
+            max_messages: Some(1),
+            poll_timeout: Duration::from_secs(5),
+            ..ConsumerOptions::default()
+        },
+    );
+    let stats = consumer.run()?;
+    writeln!(
+        out,
+        "   consumer handled {}: {} delivered",
+        entries(stats.handled() as usize),
+        stats.delivered
+    )?;
+    for line in received.lock().map_err(|_| "inbox poisoned")?.iter() {
+        writeln!(out, "   {line}")?;
+    }
+    connection_id.disconnect();
     Ok(())
 }
 

@@ -118,6 +118,10 @@ enum Command {
         /// The schema registry of the Kafka demo.
         #[arg(long, value_name = "URL")]
         schema_registry_url: Option<String>,
+        /// Run the demo through the transactional outbox of this SQLite database
+        /// (sqlite:PATH), relayed to the embedded in-memory bus.
+        #[arg(long, value_name = "DATABASE", conflicts_with_all = ["redis_url", "kafka_bootstrap_servers"])]
+        outbox: Option<String>,
     },
 }
 
@@ -179,9 +183,17 @@ pub(crate) fn run() -> ExitCode {
         Command::DeadLetters(args) => dead_letters::run(&args, stdout, &mut std::io::stderr()),
         Command::Outbox { command } => outbox::run(&command, stdout, &mut std::io::stderr()),
         Command::Demo {
+            outbox: Some(database), ..
+        } => match outbox::Database::parse(&database) {
+            Ok(outbox::Database::Sqlite(path)) => demo::run_with_outbox(stdout, path),
+            Ok(outbox::Database::Postgres(_)) => Err("the demo's outbox is a SQLite file: --outbox sqlite:PATH".into()),
+            Err(error) => Err(error),
+        },
+        Command::Demo {
             redis_url,
             kafka_bootstrap_servers,
             schema_registry_url,
+            outbox: None,
         } => match (redis_url, kafka_bootstrap_servers, schema_registry_url) {
             (Some(url), _, _) => demo::run_on_redis(stdout, &url),
             (None, Some(servers), Some(registry)) => demo_on_kafka(stdout, &servers, &registry),

@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use events_bus_kafka::KafkaProducer;
 use events_bus_redis::{RedisProducer, RedisSettings};
 use events_core::bus::{EventBusProducer, ShutdownHandle};
-use events_outbox::{Relay, RelayOptions};
+use events_outbox::{OutboxError, PostgresRelay, Relay, RelayOptions, RelayReport};
 use serde_json::json;
 
 use super::broker::{Broker, BrokerArgs};
@@ -20,7 +20,7 @@ use super::{CliError, Format};
 pub(crate) enum OutboxCommand {
     /// Creates the outbox tables in the database, or brings them to this version.
     Migrate {
-        /// The database: sqlite:PATH.
+        /// The database: sqlite:PATH or postgres://user:password@host/database.
         #[arg(long, value_name = "DATABASE")]
         database: String,
     },
@@ -30,7 +30,7 @@ pub(crate) enum OutboxCommand {
     /// Shows how many messages wait in the outbox, how long the oldest has waited, how many
     /// failed at least once, and how many were sent and not purged yet.
     Status {
-        /// The database: sqlite:PATH.
+        /// The database: sqlite:PATH or postgres://user:password@host/database.
         #[arg(long, value_name = "DATABASE")]
         database: String,
         /// Output format.
@@ -41,7 +41,7 @@ pub(crate) enum OutboxCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct RelayArgs {
-    /// The database: sqlite:PATH.
+    /// The database: sqlite:PATH or postgres://user:password@host/database.
     #[arg(long, value_name = "DATABASE")]
     database: String,
     #[command(flatten)]
@@ -57,30 +57,68 @@ pub(crate) struct RelayArgs {
     retention_hours: u64,
 }
 
-/// The file of a `sqlite:PATH` database.
-pub(crate) fn sqlite_path(database: &str) -> Result<&Path, CliError> {
-    match database.strip_prefix("sqlite:") {
-        Some(path) if !path.is_empty() => Ok(Path::new(path)),
-        _ => Err(
-            format!("--database {database:?}: expected sqlite:PATH, e.g. sqlite:/var/lib/service/outbox.sqlite").into(),
-        ),
+/// A database holding an outbox.
+pub(crate) enum Database<'a> {
+    /// A SQLite file.
+    Sqlite(&'a Path),
+    /// A PostgreSQL connection URL.
+    Postgres(&'a str),
+}
+
+impl<'a> Database<'a> {
+    /// The database `text` names: `sqlite:PATH` or `postgres://…` (`postgresql://…`).
+    pub(crate) fn parse(text: &'a str) -> Result<Self, CliError> {
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            return Ok(Database::Postgres(text));
+        }
+        match text.strip_prefix("sqlite:") {
+            Some(path) if !path.is_empty() => Ok(Database::Sqlite(Path::new(path))),
+            _ => Err(format!(
+                "--database {text:?}: expected sqlite:PATH (e.g. sqlite:/var/lib/service/outbox.sqlite) or postgres://user:password@host/database"
+            )
+            .into()),
+        }
     }
+
+    /// How it is named in messages, without a PostgreSQL password.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Database::Sqlite(path) => path.display().to_string(),
+            Database::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(scheme), Some(at)) if at > scheme => format!("{}://{}", &url[..scheme], &url[at + 1..]),
+                _ => (*url).to_owned(),
+            },
+        }
+    }
+}
+
+fn postgres(url: &str) -> Result<postgres::Client, CliError> {
+    let mut client = postgres::Client::connect(url, postgres::NoTls)?;
+    events_outbox::migrate_postgres(&mut client)?;
+    Ok(client)
 }
 
 pub(crate) fn run(command: &OutboxCommand, out: &mut dyn Write, errors: &mut dyn Write) -> Result<(), CliError> {
     match command {
         OutboxCommand::Migrate { database } => {
-            let path = sqlite_path(database)?;
-            let connection = open(path)?;
-            events_outbox::migrate(&connection)?;
-            writeln!(out, "the outbox of {} is current", path.display())?;
+            let database = Database::parse(database)?;
+            match &database {
+                Database::Sqlite(path) => events_outbox::migrate(&open(path)?)?,
+                Database::Postgres(url) => drop(postgres(url)?),
+            }
+            writeln!(out, "the outbox of {} is current", database.describe())?;
             Ok(())
         }
         OutboxCommand::Status { database, format } => {
-            let path = sqlite_path(database)?;
-            let connection = open(path)?;
-            events_outbox::migrate(&connection)?;
-            let status = events_outbox::status(&connection)?;
+            let database = Database::parse(database)?;
+            let status = match &database {
+                Database::Sqlite(path) => {
+                    let connection = open(path)?;
+                    events_outbox::migrate(&connection)?;
+                    events_outbox::status(&connection)?
+                }
+                Database::Postgres(url) => events_outbox::status_postgres(&mut postgres(url)?)?,
+            };
             match format {
                 Format::Json => writeln!(
                     out,
@@ -95,7 +133,7 @@ pub(crate) fn run(command: &OutboxCommand, out: &mut dyn Write, errors: &mut dyn
                 Format::Text => writeln!(
                     out,
                     "outbox of {}: {} pending{}, {} failing, {} sent",
-                    path.display(),
+                    database.describe(),
                     status.pending,
                     status
                         .oldest_pending_ms
@@ -111,7 +149,7 @@ pub(crate) fn run(command: &OutboxCommand, out: &mut dyn Write, errors: &mut dyn
     }
 }
 
-fn open(path: &Path) -> Result<rusqlite::Connection, CliError> {
+pub(crate) fn open(path: &Path) -> Result<rusqlite::Connection, CliError> {
     let connection =
         rusqlite::Connection::open(path).map_err(|error| format!("opening the outbox {}: {error}", path.display()))?;
     connection.busy_timeout(Duration::from_secs(5))?;
@@ -119,7 +157,7 @@ fn open(path: &Path) -> Result<rusqlite::Connection, CliError> {
 }
 
 fn relay(args: &RelayArgs, errors: &mut dyn Write) -> Result<(), CliError> {
-    let path = sqlite_path(&args.database)?;
+    let database = Database::parse(&args.database)?;
     let (producer, broker): (Arc<dyn EventBusProducer>, String) = match args.broker.broker()? {
         Broker::Redis(options) => {
             let settings = RedisSettings::from_env()?;
@@ -142,11 +180,14 @@ fn relay(args: &RelayArgs, errors: &mut dyn Write) -> Result<(), CliError> {
         retention: Duration::from_secs(args.retention_hours.saturating_mul(3600)),
         ..RelayOptions::default()
     };
-    let mut relay = Relay::open_waiting(path, producer, options)?;
+    let mut relay = match &database {
+        Database::Sqlite(path) => AnyRelay::Sqlite(Box::new(Relay::open_waiting(path, producer, options)?)),
+        Database::Postgres(url) => AnyRelay::Postgres(Box::new(PostgresRelay::connect(url, producer, options)?)),
+    };
     writeln!(
         errors,
         "openedx-events: relaying the outbox of {} to {broker}",
-        path.display()
+        database.describe()
     )?;
     let shutdown = ShutdownHandle::default();
     let on_signal = shutdown.clone();
@@ -176,4 +217,33 @@ fn relay(args: &RelayArgs, errors: &mut dyn Write) -> Result<(), CliError> {
         "relayed {published} messages ({failed} attempts refused by the broker)"
     )?;
     Ok(())
+}
+
+/// The relay of either database.
+enum AnyRelay {
+    Sqlite(Box<Relay>),
+    Postgres(Box<PostgresRelay>),
+}
+
+impl AnyRelay {
+    fn relay_once(&mut self) -> Result<RelayReport, OutboxError> {
+        match self {
+            AnyRelay::Sqlite(relay) => relay.relay_once(),
+            AnyRelay::Postgres(relay) => relay.relay_once(),
+        }
+    }
+
+    fn purge(&mut self) -> Result<(), OutboxError> {
+        match self {
+            AnyRelay::Sqlite(relay) => relay.purge().map(drop),
+            AnyRelay::Postgres(relay) => relay.purge().map(drop),
+        }
+    }
+
+    fn run(&mut self, shutdown: &ShutdownHandle) -> Result<(), OutboxError> {
+        match self {
+            AnyRelay::Sqlite(relay) => relay.run(shutdown),
+            AnyRelay::Postgres(relay) => relay.run(shutdown),
+        }
+    }
 }

@@ -33,8 +33,9 @@ pub(crate) struct ProduceArgs {
     /// [default: EVENT_BUS_REDIS_STREAM_MAX_LEN, else 10000].
     #[arg(long, value_name = "N")]
     max_len: Option<usize>,
-    /// Write each line to the transactional outbox of this database (sqlite:PATH), one
-    /// transaction per line, instead of publishing it; `outbox relay` publishes it.
+    /// Write each line to the transactional outbox of this database (sqlite:PATH or
+    /// postgres://…), one transaction per line, instead of publishing it; `outbox relay`
+    /// publishes it.
     #[arg(long, value_name = "DATABASE")]
     outbox: Option<String>,
     /// How each published event is reported on stdout.
@@ -91,14 +92,18 @@ pub(crate) fn run(
         None => Some(args.broker.broker()?),
     };
     let mut sink = match broker {
-        None => {
-            let path = super::outbox::sqlite_path(args.outbox.as_deref().unwrap_or_default())?;
-            let connection = rusqlite::Connection::open(path)
-                .map_err(|error| format!("opening the outbox {}: {error}", path.display()))?;
-            connection.busy_timeout(Duration::from_secs(5))?;
-            events_outbox::migrate(&connection)?;
-            Sink::Outbox(Box::new(connection), key_field)
-        }
+        None => match super::outbox::Database::parse(args.outbox.as_deref().unwrap_or_default())? {
+            super::outbox::Database::Sqlite(path) => {
+                let connection = super::outbox::open(path)?;
+                events_outbox::migrate(&connection)?;
+                Sink::Outbox(Box::new(connection), key_field)
+            }
+            super::outbox::Database::Postgres(url) => {
+                let mut client = postgres::Client::connect(url, postgres::NoTls)?;
+                events_outbox::migrate_postgres(&mut client)?;
+                Sink::PostgresOutbox(Box::new(client), key_field)
+            }
+        },
         Some(broker) => match broker {
             Broker::Redis(options) => {
                 let max_len = match args.max_len {
@@ -194,6 +199,8 @@ enum Sink {
     Kafka(KafkaProducer, String),
     /// The outbox of a SQLite database, with the data field that keys the messages, if any.
     Outbox(Box<rusqlite::Connection>, Option<String>),
+    /// The outbox of a PostgreSQL database, likewise.
+    PostgresOutbox(Box<postgres::Client>, Option<String>),
 }
 
 /// Where a published event is.
@@ -220,7 +227,7 @@ impl Sink {
     /// The key field and the text at it in `payload` (the `to_dict()` JSON), for Kafka.
     fn key_at(&self, payload: &serde_json::Value) -> Option<(String, String)> {
         let path = match self {
-            Sink::Kafka(_, path) | Sink::Outbox(_, Some(path)) => path,
+            Sink::Kafka(_, path) | Sink::Outbox(_, Some(path)) | Sink::PostgresOutbox(_, Some(path)) => path,
             _ => return None,
         };
         let value = path.split('.').try_fold(payload, |node, name| node.get(name))?;
@@ -254,6 +261,12 @@ impl Sink {
                 transaction.commit()?;
                 Ok(Position::Row(row))
             }
+            Sink::PostgresOutbox(client, _) => {
+                let mut transaction = client.transaction()?;
+                let row = events_outbox::write_message_postgres(&mut transaction, stream, message)?;
+                transaction.commit()?;
+                Ok(Position::Row(row))
+            }
         }
     }
 
@@ -262,6 +275,7 @@ impl Sink {
             Sink::Redis(producer, _) => producer.address().to_string(),
             Sink::Kafka(producer, _) => producer.bootstrap_servers().to_owned(),
             Sink::Outbox(connection, _) => format!("the outbox {}", connection.path().unwrap_or("(in memory)")),
+            Sink::PostgresOutbox(..) => "the PostgreSQL outbox".to_owned(),
         }
     }
 }
