@@ -227,6 +227,57 @@ impl KafkaConsumer {
         &self.topic
     }
 
+    /// Joins the group and moves every partition assigned to this consumer to its end,
+    /// waiting up to `timeout` for the assignment: from then on, a message produced is one this
+    /// consumer reads, and none produced before. For tools and tests that start a consumer and
+    /// then publish (a new group positions itself only when it first fetches, which may be
+    /// after). Returns whether the consumer was assigned partitions in time.
+    pub fn wait_until_positioned(&mut self, timeout: Duration) -> Result<bool, KafkaBusError> {
+        let context = |action: &str| format!("{action} {}/{}", self.topic, self.group);
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Some(polled) = self.consumer.poll(Duration::from_millis(100)) {
+                // Something was read already: it is read again by the next `receive`.
+                let message = polled.map_err(|error| KafkaBusError::kafka(context("polling"), error))?;
+                self.rewind = Some((message.partition(), message.offset()));
+            }
+            let assigned = self
+                .consumer
+                .assignment()
+                .map_err(|error| KafkaBusError::kafka(context("reading the assignment of"), error))?;
+            if assigned.count() == 0 {
+                continue;
+            }
+            let mut moved = true;
+            for element in assigned.elements() {
+                let (_, high) = self
+                    .consumer
+                    .fetch_watermarks(&self.topic, element.partition(), Duration::from_secs(10))
+                    .map_err(|error| KafkaBusError::kafka(context("reading the offsets of"), error))?;
+                // A partition whose fetcher has not started yet refuses the seek: poll again.
+                moved &= self
+                    .consumer
+                    .seek(
+                        &self.topic,
+                        element.partition(),
+                        Offset::Offset(high),
+                        Duration::from_secs(10),
+                    )
+                    .is_ok();
+            }
+            if moved {
+                self.rewind = None;
+                self.assignments
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .to_position
+                    .clear();
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// Positions newly assigned partitions at the start time, for a [`KafkaStart::Time`]
     /// replay; returns the partitions it moved.
     fn position_new_partitions(&self) -> Result<HashSet<i32>, KafkaError> {

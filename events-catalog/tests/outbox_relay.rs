@@ -15,7 +15,7 @@ use serde_json::Value;
 use support::{json_lines, payloads, run};
 
 const ENROLLMENT: &str = "org.openedx.learning.course.enrollment.created.v1";
-const EVENTS: usize = 1000;
+const EVENTS: usize = 2000;
 const BATCH: usize = 50;
 const KILLS: usize = 6;
 
@@ -218,4 +218,65 @@ fn the_demo_runs_through_the_outbox() {
     );
     assert!(stdout.contains("consumer handled 1 entry: 1 delivered"), "{stdout}");
     assert!(stdout.contains("received from the event bus"), "{stdout}");
+}
+
+#[test]
+fn a_relay_waits_out_a_stalled_broker_and_catches_up() {
+    let Some(mut server) = RedisServer::for_test("a_relay_waits_out_a_stalled_broker") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite:{}", dir.path().join("service.sqlite").display());
+    let payload = payloads(ENROLLMENT)[0].to_string();
+    let produce_lines = |count: usize| {
+        let mut produce = cli();
+        produce.args([
+            "produce",
+            "--outbox",
+            &database,
+            "--topic",
+            "enrollments",
+            "--format",
+            "jsonl",
+            ENROLLMENT,
+        ]);
+        json_lines(&run(produce, &format!("{payload}\n").repeat(count)))
+            .iter()
+            .map(|line| line["metadata"]["id"].as_str().unwrap().to_owned())
+            .collect::<Vec<String>>()
+    };
+    let mut written = produce_lines(100);
+    let mut relay = cli()
+        .args(["outbox", "relay", "--database", &database, "--redis-url", &server.url()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = server.url();
+    let wait_for = |count: usize| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let published = entry_ids(&url, "enrollments");
+            let mut unique = published.clone();
+            unique.sort();
+            unique.dedup();
+            if unique.len() >= count || std::time::Instant::now() > deadline {
+                return published;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    assert_eq!(wait_for(100).len(), 100);
+
+    // The broker stalls (SIGSTOP) while more events are committed, then comes back.
+    server.pause().unwrap();
+    written.extend(produce_lines(100));
+    std::thread::sleep(Duration::from_secs(3));
+    server.resume().unwrap();
+    let published = wait_for(200);
+    relay.kill().unwrap();
+    relay.wait().unwrap();
+    for id in &written {
+        assert!(published.contains(id), "event {id} lost");
+    }
 }

@@ -34,6 +34,7 @@ pages! {
     how_to_define_events_in_your_crate => "../../docs/how-to/define-events-in-your-crate.md",
     how_to_use_redis => "../../docs/how-to/use-redis.md",
     how_to_use_kafka => "../../docs/how-to/use-kafka.md",
+    how_to_publish_events_on_commit => "../../docs/how-to/publish-events-on-commit.md",
     how_to_use_the_bus_from_async_code => "../../docs/how-to/use-the-bus-from-async-code.md",
     concepts_events => "../../docs/concepts/events.md",
     concepts_signals_and_receivers => "../../docs/concepts/signals-and-receivers.md",
@@ -61,6 +62,7 @@ pages! {
     decisions_background_publisher => "../../docs/decisions/0010-background-publisher.md",
     decisions_backend_neutral_bus => "../../docs/decisions/0011-backend-neutral-bus.md",
     decisions_kafka_on_librdkafka => "../../docs/decisions/0012-kafka-on-librdkafka.md",
+    decisions_transactional_outbox => "../../docs/decisions/0013-transactional-outbox.md",
 }
 
 #[cfg(test)]

@@ -75,17 +75,13 @@ pub(crate) fn run_on_kafka(
     prefix: &TopicPrefix,
 ) -> Result<(), CliError> {
     let topic = prefix.full_topic(TOPIC);
-    // A group of its own per run, reading from the moment the run started: a new group would
-    // otherwise start at the end of the topic when it is first assigned, after the event is
-    // published.
+    // A group of its own per run, joined and positioned at the end of the topic before the
+    // event is published, so that it reads that event and none of earlier runs.
     let group = format!("demo-notifications-{}", std::process::id());
-    let consumer = KafkaConsumer::new(
-        options,
-        Arc::clone(&registry),
-        &topic,
-        &group,
-        KafkaStart::Time(Utc::now()),
-    )?;
+    let mut consumer = KafkaConsumer::new(options, Arc::clone(&registry), &topic, &group, KafkaStart::Latest)?;
+    if !consumer.wait_until_positioned(Duration::from_secs(30))? {
+        return Err(format!("the consumer of `{topic}` was not assigned its partitions within 30 s").into());
+    }
     let producer = Arc::new(KafkaProducer::new(options, registry)?);
     let admin = KafkaAdmin::new(options)?;
     run_with(
@@ -189,7 +185,16 @@ pub(crate) fn run_with<B: ConsumerBackend>(
             ..ConsumerOptions::default()
         },
     );
+    // The event was published before: it comes at once, or something is wrong.
+    let shutdown = consumer.shutdown_handle();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(60));
+        shutdown.shutdown();
+    });
     let stats = consumer.run()?;
+    if stats.handled() == 0 {
+        return Err(format!("the consumer received nothing from {bus_name} within 60 s").into());
+    }
     writeln!(
         out,
         "   consumer handled {} entry: {} delivered, {} dead-lettered",
