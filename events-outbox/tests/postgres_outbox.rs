@@ -160,7 +160,9 @@ fn two_relays_never_publish_a_row_twice_and_keep_each_keys_order() {
                     if report.published == 0 && report.failed == 0 {
                         // Empty for this relay: the other may still hold the last batch.
                         std::thread::sleep(Duration::from_millis(20));
-                        if relay.relay_once().unwrap().published == 0 {
+                        let again = relay.relay_once().unwrap().published;
+                        passes.lock().unwrap()[index] += again;
+                        if again == 0 {
                             break;
                         }
                     }
@@ -186,11 +188,10 @@ fn two_relays_never_publish_a_row_twice_and_keep_each_keys_order() {
             .push(event.run().seats());
     }
     assert_eq!(by_key, written, "each key's events in the order they were written");
+    // Which relay took which batch depends on timing (a relay holds back the keys the other
+    // has claimed); what they published together is every row, once.
     let shares = *passes.lock().unwrap();
-    assert!(
-        shares.iter().all(|share| *share > 0),
-        "both relays published: {shares:?}"
-    );
+    assert_eq!(shares.iter().sum::<usize>(), 600, "{shares:?}");
 }
 
 #[test]
