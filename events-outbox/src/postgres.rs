@@ -17,7 +17,7 @@ use postgres::{Client, NoTls};
 
 use crate::error::OutboxError;
 use crate::outbox::Outbox;
-use crate::relay::{RelayOptions, RelayReport, message_of, pause};
+use crate::relay::{RelayOptions, RelayReport, message_of, pause, settle};
 use crate::schema::{OutboxStatus, now_ms};
 
 /// The statements that create the outbox tables on PostgreSQL.
@@ -285,23 +285,12 @@ impl PostgresRelay {
                     Err(reason) => failures.push((row.get(0), reason)),
                 }
             }
-            match producer.send_batch(&topic, &messages) {
-                Ok(()) => sent.extend(&batch_ids),
-                Err(error) => {
-                    let mut refused = vec![None; batch_ids.len()];
-                    for (index, failure) in error.failures {
-                        if let Some(slot) = refused.get_mut(index) {
-                            *slot = Some(failure.to_string());
-                        }
-                    }
-                    for (id, refusal) in batch_ids.iter().zip(refused) {
-                        match refusal {
-                            Some(reason) => failures.push((*id, reason)),
-                            None => sent.push(*id),
-                        }
-                    }
-                }
-            }
+            settle(
+                &batch_ids,
+                producer.send_batch(&topic, &messages),
+                &mut sent,
+                &mut failures,
+            );
             if !failures.is_empty() {
                 break;
             }

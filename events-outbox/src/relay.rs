@@ -140,23 +140,13 @@ impl Relay {
                 .iter()
                 .filter_map(|row| row.message.as_ref().ok().cloned())
                 .collect();
-            match self.producer.send_batch(&topic, &messages) {
-                Ok(()) => sent.extend(readable.iter().map(|row| row.id)),
-                Err(error) => {
-                    let mut refused = vec![None; readable.len()];
-                    for (index, failure) in error.failures {
-                        if let Some(slot) = refused.get_mut(index) {
-                            *slot = Some(failure.to_string());
-                        }
-                    }
-                    for (row, refusal) in readable.iter().zip(refused) {
-                        match refusal {
-                            Some(reason) => failures.push((row.id, reason)),
-                            None => sent.push(row.id),
-                        }
-                    }
-                }
-            }
+            let ids: Vec<i64> = readable.iter().map(|row| row.id).collect();
+            settle(
+                &ids,
+                self.producer.send_batch(&topic, &messages),
+                &mut sent,
+                &mut failures,
+            );
             self.mark(&sent, &failures)?;
             report.published += sent.len();
             report.failed += failures.len();
@@ -288,6 +278,32 @@ struct Row {
     event_id: String,
     /// The message, or why the row cannot be published by this build.
     message: Result<BusMessage, String>,
+}
+
+/// Sorts the rows `ids` of a batch into `sent` and `failures` by what the producer answered:
+/// every row sent, or each refused one with its reason and the others sent.
+pub(crate) fn settle(
+    ids: &[i64],
+    answer: Result<(), events_core::bus::BatchError>,
+    sent: &mut Vec<i64>,
+    failures: &mut Vec<(i64, String)>,
+) {
+    let Err(error) = answer else {
+        sent.extend(ids);
+        return;
+    };
+    let mut refused = vec![None; ids.len()];
+    for (index, failure) in error.failures {
+        if let Some(slot) = refused.get_mut(index) {
+            *slot = Some(failure.to_string());
+        }
+    }
+    for (id, refusal) in ids.iter().zip(refused) {
+        match refusal {
+            Some(reason) => failures.push((*id, reason)),
+            None => sent.push(*id),
+        }
+    }
 }
 
 /// The bus message a row holds.
